@@ -1,0 +1,3 @@
+module github.com/kept-ogp/kept/services/updates
+
+go 1.26.8

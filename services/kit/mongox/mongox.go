@@ -1,0 +1,40 @@
+// Package mongox connects to MongoDB and holds small helpers the services share.
+package mongox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
+)
+
+// Connect opens a client and waits until the server answers a ping.
+func Connect(ctx context.Context, uri string) (*mongo.Client, error) {
+	c, err := mongo.Connect(options.Client().ApplyURI(uri).SetAppName("kept").
+		SetServerSelectionTimeout(10 * time.Second))
+	if err != nil {
+		return nil, fmt.Errorf("mongodb connect: %w", err)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	if err := c.Ping(pctx, readpref.Primary()); err != nil {
+		_ = c.Disconnect(context.WithoutCancel(ctx))
+		return nil, fmt.Errorf("mongodb ping: %w", err)
+	}
+	return c, nil
+}
+
+// Ping is a readiness check.
+func Ping(c *mongo.Client) func(context.Context) error {
+	return func(ctx context.Context) error { return c.Ping(ctx, readpref.Primary()) }
+}
+
+// IsDuplicateKey reports a unique-index violation.
+func IsDuplicateKey(err error) bool { return mongo.IsDuplicateKeyError(err) }
+
+// IsNotFound reports that a single-document query matched nothing.
+func IsNotFound(err error) bool { return errors.Is(err, mongo.ErrNoDocuments) }

@@ -950,7 +950,7 @@ type Dispute struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Side          string                 `protobuf:"bytes,1,opt,name=side,proto3" json:"side,omitempty"`
 	Member        string                 `protobuf:"bytes,2,opt,name=member,proto3" json:"member,omitempty"`
-	Reason        string                 `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
+	Reason        *LocalizedText         `protobuf:"bytes,3,opt,name=reason,proto3" json:"reason,omitempty"`
 	At            *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=at,proto3" json:"at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -1000,11 +1000,11 @@ func (x *Dispute) GetMember() string {
 	return ""
 }
 
-func (x *Dispute) GetReason() string {
+func (x *Dispute) GetReason() *LocalizedText {
 	if x != nil {
 		return x.Reason
 	}
-	return ""
+	return nil
 }
 
 func (x *Dispute) GetAt() *timestamppb.Timestamp {
@@ -1280,11 +1280,11 @@ const file_kept_events_v1_events_proto_rawDesc = "" +
 	"\tAgreement\x12\x12\n" +
 	"\x04side\x18\x01 \x01(\tR\x04side\x12\x16\n" +
 	"\x06member\x18\x02 \x01(\tR\x06member\x12*\n" +
-	"\x02at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"y\n" +
+	"\x02at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\x98\x01\n" +
 	"\aDispute\x12\x12\n" +
 	"\x04side\x18\x01 \x01(\tR\x04side\x12\x16\n" +
-	"\x06member\x18\x02 \x01(\tR\x06member\x12\x16\n" +
-	"\x06reason\x18\x03 \x01(\tR\x06reason\x12*\n" +
+	"\x06member\x18\x02 \x01(\tR\x06member\x125\n" +
+	"\x06reason\x18\x03 \x01(\v2\x1d.kept.events.v1.LocalizedTextR\x06reason\x12*\n" +
 	"\x02at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\"\xe5\x05\n" +
 	"\rUpdateChanged\x12\x1b\n" +
 	"\tupdate_id\x18\x01 \x01(\tR\bupdateId\x12\x17\n" +
@@ -1369,20 +1369,21 @@ var file_kept_events_v1_events_proto_depIdxs = []int32{
 	8,  // 20: kept.events.v1.CommitmentUpserted.milestones:type_name -> kept.events.v1.Milestone
 	3,  // 21: kept.events.v1.EvidenceLink.title:type_name -> kept.events.v1.LocalizedText
 	16, // 22: kept.events.v1.Agreement.at:type_name -> google.protobuf.Timestamp
-	16, // 23: kept.events.v1.Dispute.at:type_name -> google.protobuf.Timestamp
-	3,  // 24: kept.events.v1.UpdateChanged.progress:type_name -> kept.events.v1.LocalizedText
-	10, // 25: kept.events.v1.UpdateChanged.evidence:type_name -> kept.events.v1.EvidenceLink
-	3,  // 26: kept.events.v1.UpdateChanged.challenges:type_name -> kept.events.v1.LocalizedText
-	3,  // 27: kept.events.v1.UpdateChanged.delay_reason:type_name -> kept.events.v1.LocalizedText
-	3,  // 28: kept.events.v1.UpdateChanged.next_steps:type_name -> kept.events.v1.LocalizedText
-	11, // 29: kept.events.v1.UpdateChanged.agreements:type_name -> kept.events.v1.Agreement
-	12, // 30: kept.events.v1.UpdateChanged.disputes:type_name -> kept.events.v1.Dispute
-	16, // 31: kept.events.v1.UpdateChanged.posted_at:type_name -> google.protobuf.Timestamp
-	32, // [32:32] is the sub-list for method output_type
-	32, // [32:32] is the sub-list for method input_type
-	32, // [32:32] is the sub-list for extension type_name
-	32, // [32:32] is the sub-list for extension extendee
-	0,  // [0:32] is the sub-list for field type_name
+	3,  // 23: kept.events.v1.Dispute.reason:type_name -> kept.events.v1.LocalizedText
+	16, // 24: kept.events.v1.Dispute.at:type_name -> google.protobuf.Timestamp
+	3,  // 25: kept.events.v1.UpdateChanged.progress:type_name -> kept.events.v1.LocalizedText
+	10, // 26: kept.events.v1.UpdateChanged.evidence:type_name -> kept.events.v1.EvidenceLink
+	3,  // 27: kept.events.v1.UpdateChanged.challenges:type_name -> kept.events.v1.LocalizedText
+	3,  // 28: kept.events.v1.UpdateChanged.delay_reason:type_name -> kept.events.v1.LocalizedText
+	3,  // 29: kept.events.v1.UpdateChanged.next_steps:type_name -> kept.events.v1.LocalizedText
+	11, // 30: kept.events.v1.UpdateChanged.agreements:type_name -> kept.events.v1.Agreement
+	12, // 31: kept.events.v1.UpdateChanged.disputes:type_name -> kept.events.v1.Dispute
+	16, // 32: kept.events.v1.UpdateChanged.posted_at:type_name -> google.protobuf.Timestamp
+	33, // [33:33] is the sub-list for method output_type
+	33, // [33:33] is the sub-list for method input_type
+	33, // [33:33] is the sub-list for extension type_name
+	33, // [33:33] is the sub-list for extension extendee
+	0,  // [0:33] is the sub-list for field type_name
 }
 
 func init() { file_kept_events_v1_events_proto_init() }

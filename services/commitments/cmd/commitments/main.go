@@ -1,0 +1,9 @@
+// Command commitments runs the commitments service alone, as on Kubernetes.
+package main
+
+import (
+	"github.com/kept-ogp/kept/services/commitments/app"
+	"github.com/kept-ogp/kept/services/kit/runtime"
+)
+
+func main() { runtime.Main(app.Name, app.Build) }

@@ -1,0 +1,313 @@
+// Package api serves the dashboards: JSON summaries of plans and commitments,
+// and the embeds ministries put on their sites (an HTML widget for an iframe
+// and an SVG badge).
+package api
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kept-ogp/kept/services/dashboards/internal/badge"
+	"github.com/kept-ogp/kept/services/dashboards/internal/embedhttp"
+	"github.com/kept-ogp/kept/services/dashboards/internal/i18n"
+	"github.com/kept-ogp/kept/services/dashboards/internal/rag"
+	"github.com/kept-ogp/kept/services/dashboards/internal/readmodel"
+	"github.com/kept-ogp/kept/services/dashboards/internal/summary"
+	"github.com/kept-ogp/kept/services/dashboards/internal/widget"
+	"github.com/kept-ogp/kept/services/kit/httpserver"
+)
+
+// Handler serves the dashboard routes.
+type Handler struct {
+	Store     *readmodel.Store
+	Rules     rag.Rules
+	Allowlist []string
+	Zone      *time.Location
+	Now       func() time.Time
+	// PublicBase is the public site's base URL for links from widgets ("" for none).
+	PublicBase string
+	Logger     *slog.Logger
+	// Staleness bounds how long another replica's change can take to show.
+	Staleness time.Duration
+
+	cache responseCache
+}
+
+// Routes mounts the JSON API and the embeds.
+func (h *Handler) Routes(r gin.IRouter) {
+	v1 := r.Group("/api/v1/dashboards")
+	v1.GET("/plans/:plan", h.planJSON)
+	v1.GET("/plans/:plan/commitments/:code", h.commitmentJSON)
+	embed := r.Group("", embedhttp.FrameAncestors(h.Allowlist))
+	embed.GET(widget.StylesheetPath, h.css)
+	embed.GET("/embed/plans/:plan", h.planWidget)
+	embed.GET("/embed/plans/:plan/commitments/:code", h.commitmentWidget)
+	embed.GET("/badge/plans/:plan", h.planBadge)
+	embed.GET("/badge/plans/:plan/commitments/:code", h.commitmentBadge)
+}
+
+// Invalidate drops cached responses of a plan after this replica applied an
+// event; other replicas notice within Staleness.
+func (h *Handler) Invalidate(plan string) { h.cache.invalidate(plan) }
+
+func (h *Handler) today() time.Time {
+	t := h.Now().In(h.Zone)
+	return time.Date(t.Year(), t.Month(), t.Day(), 0, 0, 0, 0, h.Zone)
+}
+
+// respond serves a cached rendering of key for plan, building it when absent.
+func (h *Handler) respond(c *gin.Context, plan, key string, build func(*readmodel.Snapshot, time.Time) (embedhttp.Cached, error)) {
+	day := h.today()
+	v, gen, ok := h.cache.get(plan, key, day, h.Staleness)
+	if ok {
+		embedhttp.ServeCached(c, v)
+		return
+	}
+	snap, err := h.Store.Load(c.Request.Context(), plan)
+	if errors.Is(err, readmodel.ErrNotFound) {
+		httpserver.Error(c, http.StatusNotFound, "not_found", fmt.Sprintf("no plan %q", plan))
+		return
+	}
+	if err != nil {
+		h.internal(c, err)
+		return
+	}
+	v, err = build(snap, day)
+	var nf notFound
+	if errors.As(err, &nf) {
+		httpserver.Error(c, http.StatusNotFound, "not_found", nf.Error())
+		return
+	}
+	if err != nil {
+		h.internal(c, err)
+		return
+	}
+	h.cache.put(plan, key, day, gen, v)
+	embedhttp.ServeCached(c, v)
+}
+
+type notFound struct{ msg string }
+
+func (e notFound) Error() string { return e.msg }
+
+func commitmentOf(s *readmodel.Snapshot, code string) (readmodel.Commitment, error) {
+	code = strings.TrimSuffix(code, ".svg")
+	for _, c := range s.Commitments {
+		if c.Code == code {
+			return c, nil
+		}
+	}
+	return readmodel.Commitment{}, notFound{fmt.Sprintf("no commitment %q in plan %s", code, s.Plan.ID)}
+}
+
+func jsonBody(v any) (embedhttp.Cached, error) {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return embedhttp.Cached{}, fmt.Errorf("encode summary: %w", err)
+	}
+	return embedhttp.NewCached("application/json; charset=utf-8", b), nil
+}
+
+func (h *Handler) planJSON(c *gin.Context) {
+	plan := c.Param("plan")
+	h.respond(c, plan, "json", func(s *readmodel.Snapshot, day time.Time) (embedhttp.Cached, error) {
+		return jsonBody(gin.H{"plan": summary.ForPlan(s, day, h.Rules)})
+	})
+}
+
+func (h *Handler) commitmentJSON(c *gin.Context) {
+	plan, code := c.Param("plan"), c.Param("code")
+	h.respond(c, plan, "json/"+code, func(s *readmodel.Snapshot, day time.Time) (embedhttp.Cached, error) {
+		cm, err := commitmentOf(s, code)
+		if err != nil {
+			return embedhttp.Cached{}, err
+		}
+		return jsonBody(gin.H{"commitment": summary.ForCommitment(s, cm, day, h.Rules)})
+	})
+}
+
+func (h *Handler) css(c *gin.Context) {
+	embedhttp.ServeCached(c, embedhttp.NewCached("text/css; charset=utf-8", widget.CSS()))
+}
+
+func lang(c *gin.Context) string {
+	if q := c.Query("lang"); q != "" {
+		return i18n.Pick(q)
+	}
+	return i18n.Pick(c.GetHeader("Accept-Language"))
+}
+
+func (h *Handler) pageURL(plan, code string) string {
+	if h.PublicBase == "" {
+		return ""
+	}
+	u := strings.TrimSuffix(h.PublicBase, "/") + "/plans/" + plan
+	if code != "" {
+		u += "/commitments/" + code
+	}
+	return u
+}
+
+func (h *Handler) planWidget(c *gin.Context) {
+	plan, lg := c.Param("plan"), lang(c)
+	h.respond(c, plan, "widget/"+lg, func(s *readmodel.Snapshot, day time.Time) (embedhttp.Cached, error) {
+		sum := summary.ForPlan(s, day, h.Rules)
+		title, used := i18n.Text(sum.Title, lg, s.Plan.Languages...)
+		v := widget.PlanView{Lang: lg, PlanID: sum.ID, Title: title, TitleFallbackLang: fallback(lg, used),
+			Light: result(sum.Light), Counts: counts(sum.Counts), PercentComplete: sum.PercentComplete,
+			NextDeadlines: deadlines(sum.NextDeadlines, lg, s.Plan.Languages), UpdatedAt: updated(sum.LastUpdate), PageURL: h.pageURL(plan, "")}
+		for _, cm := range sum.Commitments {
+			t, _ := i18n.Text(cm.Title, lg, s.Plan.Languages...)
+			v.Commitments = append(v.Commitments, widget.CommitmentRow{Code: cm.Code, Title: t, Light: result(cm.Light), PercentComplete: cm.PercentComplete})
+		}
+		b, err := widget.RenderPlan(v)
+		if err != nil {
+			return embedhttp.Cached{}, fmt.Errorf("render plan widget: %w", err)
+		}
+		return embedhttp.NewCached("text/html; charset=utf-8", b), nil
+	})
+}
+
+func (h *Handler) commitmentWidget(c *gin.Context) {
+	plan, code, lg := c.Param("plan"), c.Param("code"), lang(c)
+	h.respond(c, plan, "widget/"+lg+"/"+code, func(s *readmodel.Snapshot, day time.Time) (embedhttp.Cached, error) {
+		cm, err := commitmentOf(s, code)
+		if err != nil {
+			return embedhttp.Cached{}, err
+		}
+		sum := summary.ForCommitment(s, cm, day, h.Rules)
+		title, used := i18n.Text(sum.Title, lg, s.Plan.Languages...)
+		planTitle, _ := i18n.Text(sum.PlanTitle, lg, s.Plan.Languages...)
+		v := widget.CommitmentView{Lang: lg, PlanTitle: planTitle, Code: sum.Code, Title: title, TitleFallbackLang: fallback(lg, used),
+			Light: result(sum.Light), Disputed: sum.Disputed > 0, Counts: counts(sum.Counts), PercentComplete: sum.PercentComplete,
+			NextDeadlines: deadlines(sum.NextDeadlines, lg, s.Plan.Languages), UpdatedAt: updated(sum.LastUpdate), PageURL: h.pageURL(plan, sum.Code)}
+		b, err := widget.RenderCommitment(v)
+		if err != nil {
+			return embedhttp.Cached{}, fmt.Errorf("render commitment widget: %w", err)
+		}
+		return embedhttp.NewCached("text/html; charset=utf-8", b), nil
+	})
+}
+
+func (h *Handler) planBadge(c *gin.Context) {
+	plan, lg := strings.TrimSuffix(c.Param("plan"), ".svg"), lang(c)
+	h.respond(c, plan, "badge/"+lg, func(s *readmodel.Snapshot, day time.Time) (embedhttp.Cached, error) {
+		sum := summary.ForPlan(s, day, h.Rules)
+		msg := i18n.Label(lg, string(sum.Light.Light)) + " · " + i18n.Percent(lg, sum.PercentComplete)
+		return embedhttp.NewCached("image/svg+xml", badge.Render("OGP "+sum.ID, msg, sum.Light.Light, lg)), nil
+	})
+}
+
+func (h *Handler) commitmentBadge(c *gin.Context) {
+	plan, code, lg := c.Param("plan"), c.Param("code"), lang(c)
+	h.respond(c, plan, "badge/"+lg+"/"+code, func(s *readmodel.Snapshot, day time.Time) (embedhttp.Cached, error) {
+		cm, err := commitmentOf(s, code)
+		if err != nil {
+			return embedhttp.Cached{}, err
+		}
+		sum := summary.ForCommitment(s, cm, day, h.Rules)
+		msg := i18n.Label(lg, string(sum.Light.Light)) + " · " + i18n.Percent(lg, sum.PercentComplete)
+		return embedhttp.NewCached("image/svg+xml", badge.Render("OGP "+sum.Code, msg, sum.Light.Light, lg)), nil
+	})
+}
+
+func result(l summary.Light) rag.Result { return rag.Result{Light: l.Light, Reason: l.Reason} }
+
+func counts(c summary.Counts) widget.Counts {
+	return widget.Counts{ByLight: c.ByLight, ByStatus: c.ByStatus, Total: c.Total}
+}
+
+func fallback(asked, used string) string {
+	if used == "" || used == asked {
+		return ""
+	}
+	return used
+}
+
+func updated(t *time.Time) time.Time {
+	if t == nil {
+		return time.Time{}
+	}
+	return *t
+}
+
+func deadlines(ds []summary.Deadline, lg string, langs []string) []widget.Deadline {
+	out := make([]widget.Deadline, 0, len(ds))
+	for _, d := range ds {
+		t, _ := i18n.Text(d.Title, lg, langs...)
+		w, _ := i18n.Text(d.Words, lg, langs...)
+		out = append(out, widget.Deadline{Code: d.Code, Title: t, Words: w, Due: d.Due, Approximate: d.Approximate})
+	}
+	return out
+}
+
+func (h *Handler) internal(c *gin.Context, err error) {
+	h.Logger.ErrorContext(c.Request.Context(), "request failed", "route", c.FullPath(), "error", err)
+	httpserver.Error(c, http.StatusInternalServerError, "internal", "internal error")
+}
+
+// responseCache keeps rendered responses per plan for the current day, so a
+// badge served a thousand times a second is rendered and hashed once. A
+// generation per plan stops a rendering that raced with an invalidation from
+// being cached.
+type responseCache struct {
+	mu    sync.Mutex
+	plans map[string]*planCache
+	gens  map[string]uint64
+}
+
+type planCache struct {
+	gen     uint64
+	built   time.Time
+	day     time.Time
+	entries map[string]embedhttp.Cached
+}
+
+// get returns a cached value, or the generation to pass to put.
+func (rc *responseCache) get(plan, key string, day time.Time, staleness time.Duration) (embedhttp.Cached, uint64, bool) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	gen := rc.gens[plan]
+	pc := rc.plans[plan]
+	if pc == nil || pc.gen != gen || !pc.day.Equal(day) || time.Since(pc.built) > staleness {
+		delete(rc.plans, plan)
+		return embedhttp.Cached{}, gen, false
+	}
+	v, ok := pc.entries[key]
+	return v, gen, ok
+}
+
+func (rc *responseCache) put(plan, key string, day time.Time, gen uint64, v embedhttp.Cached) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.gens[plan] != gen {
+		return
+	}
+	if rc.plans == nil {
+		rc.plans = map[string]*planCache{}
+	}
+	pc := rc.plans[plan]
+	if pc == nil {
+		pc = &planCache{gen: gen, built: time.Now(), day: day, entries: map[string]embedhttp.Cached{}}
+		rc.plans[plan] = pc
+	}
+	pc.entries[key] = v
+}
+
+func (rc *responseCache) invalidate(plan string) {
+	rc.mu.Lock()
+	defer rc.mu.Unlock()
+	if rc.gens == nil {
+		rc.gens = map[string]uint64{}
+	}
+	rc.gens[plan]++
+	delete(rc.plans, plan)
+}

@@ -1,0 +1,170 @@
+// Package allinone runs every kept service in one process on one machine:
+// MongoDB from MONGODB_URI or an embedded FerretDB under the data directory,
+// Redis from REDIS_URL, a local redis-server, or an embedded miniredis.
+package allinone
+
+import (
+	"context"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+
+	commitments "github.com/kept-ogp/kept/services/commitments/app"
+	dashboards "github.com/kept-ogp/kept/services/dashboards/app"
+	"github.com/kept-ogp/kept/services/devenv/ferret"
+	"github.com/kept-ogp/kept/services/devenv/redisserver"
+	"github.com/kept-ogp/kept/services/kit/config"
+	"github.com/kept-ogp/kept/services/kit/runtime"
+	updates "github.com/kept-ogp/kept/services/updates/app"
+)
+
+// DefaultMongoAddr is where the embedded FerretDB listens, so `kept token`
+// can reach the running instance.
+const DefaultMongoAddr = "127.0.0.1:27018"
+
+// Run is `kept run`.
+func Run(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("run", flag.ContinueOnError)
+	data := fs.String("data", "./var", "directory for the embedded store")
+	load := fs.String("load", "", "plan file (CSV or XLSX) to import at start")
+	addr := fs.String("addr", "", "HTTP listen address (default HTTP_ADDR or :8080)")
+	mongoAddr := fs.String("mongo-addr", DefaultMongoAddr, "listen address of the embedded FerretDB")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *addr != "" {
+		if err := os.Setenv("HTTP_ADDR", *addr); err != nil {
+			return err
+		}
+	}
+	env := map[string]string{}
+	getenv := func(k string) string {
+		if v, ok := env[k]; ok {
+			return v
+		}
+		return os.Getenv(k)
+	}
+	if os.Getenv("MONGODB_URI") == "" {
+		fdb, err := ferret.Start(ctx, ferret.Options{Dir: filepath.Join(*data, "ferretdb"), Addr: *mongoAddr})
+		if err != nil {
+			return fmt.Errorf("embedded FerretDB (set MONGODB_URI to use a MongoDB server): %w", err)
+		}
+		defer fdb.Stop()
+		env["MONGODB_URI"] = fdb.URI()
+		fmt.Fprintf(out, "store:   embedded FerretDB at %s, data in %s\n", *mongoAddr, filepath.Join(*data, "ferretdb"))
+	}
+	stopRedis, url, how, err := redisFor(ctx)
+	if err != nil {
+		return err
+	}
+	defer stopRedis()
+	env["REDIS_URL"] = url
+	fmt.Fprintf(out, "redis:   %s (%s)\n", url, how)
+
+	cfg, err := config.Load("kept", getenv)
+	if err != nil {
+		return err
+	}
+	p, err := runtime.Open(ctx, cfg, runtime.Options{})
+	if err != nil {
+		return err
+	}
+	defer p.Close(context.WithoutCancel(ctx))
+	cs, err := commitments.New(ctx, p.Deps(commitments.Name, "kept_commitments"))
+	if err != nil {
+		return err
+	}
+	us, err := updates.Build(ctx, p.Deps(updates.Name, "kept_updates"))
+	if err != nil {
+		return err
+	}
+	ds, err := dashboards.Build(ctx, p.Deps(dashboards.Name, "kept_dashboards"))
+	if err != nil {
+		return err
+	}
+	if *load != "" {
+		if err := loadPlan(ctx, cs, *load, cfg.HTTPAddr, out); err != nil {
+			return err
+		}
+	}
+	return p.Serve(ctx, cs, us, ds)
+}
+
+func loadPlan(ctx context.Context, cs *commitments.Service, path, addr string, out io.Writer) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return fmt.Errorf("load plan: %w", err)
+	}
+	defer f.Close()
+	rev, changed, err := cs.ImportIfChanged(ctx, f, filepath.Base(path), "kept run --load")
+	if err != nil {
+		return fmt.Errorf("load plan %s: %w", path, err)
+	}
+	base := "http://localhost" + addr
+	if addr != "" && addr[0] != ':' {
+		base = "http://" + addr
+	}
+	state := "imported as revision"
+	if !changed {
+		state = "unchanged since revision"
+	}
+	fmt.Fprintf(out, "plan:    %s %s %d (%d commitments, %d milestones, %d indicators)\n\n", rev.PlanID, state, rev.Revision,
+		rev.Counts.Commitments, rev.Counts.Milestones, rev.Counts.Indicators)
+	first := ""
+	if len(rev.Snapshot.Commitments) > 0 {
+		first = rev.Snapshot.Commitments[0].Code
+	}
+	fmt.Fprintf(out, "public JSON:      %s/api/v1/plans/%s\n", base, rev.PlanID)
+	fmt.Fprintf(out, "dashboard JSON:   %s/api/v1/dashboards/plans/%s\n", base, rev.PlanID)
+	fmt.Fprintf(out, "plan widget:      %s/embed/plans/%s?lang=en\n", base, rev.PlanID)
+	if first != "" {
+		fmt.Fprintf(out, "commitment widget %s/embed/plans/%s/commitments/%s?lang=fr\n", base, rev.PlanID, first)
+		fmt.Fprintf(out, "badge:            %s/badge/plans/%s/commitments/%s.svg?lang=en\n", base, rev.PlanID, first)
+	}
+	fmt.Fprintf(out, "tokens:           MONGODB_URI=mongodb://%s/ ./bin/kept token create --name NAME --role ROLE\n\n", DefaultMongoAddr)
+	return nil
+}
+
+// redisFor picks Redis as the README says: REDIS_URL, else a redis-server we
+// start, else an embedded miniredis (enough to try kept, not to run it).
+func redisFor(ctx context.Context) (stop func(), url, how string, err error) {
+	if u := os.Getenv("REDIS_URL"); u != "" {
+		return func() {}, u, "from REDIS_URL", nil
+	}
+	s, err := redisserver.Start(ctx, false)
+	if err == nil {
+		return s.Stop, s.URL, "local redis-server started by kept", nil
+	}
+	slog.Warn("no redis-server; using embedded miniredis", "reason", err)
+	m := miniredis.NewMiniRedis()
+	if err := m.Start(); err != nil {
+		return nil, "", "", fmt.Errorf("embedded miniredis: %w", err)
+	}
+	m.SetTime(time.Now())
+	return m.Close, "redis://" + m.Addr() + "/0", "embedded miniredis", nil
+}
+
+// Mongo is `kept mongo`: the embedded FerretDB alone, for services run as
+// separate processes on one machine (and the end-to-end tests).
+func Mongo(ctx context.Context, args []string, out io.Writer) error {
+	fs := flag.NewFlagSet("mongo", flag.ContinueOnError)
+	data := fs.String("data", "./var", "data directory")
+	addr := fs.String("addr", DefaultMongoAddr, "listen address")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	s, err := ferret.Start(ctx, ferret.Options{Dir: filepath.Join(*data, "ferretdb"), Addr: *addr})
+	if err != nil {
+		return err
+	}
+	defer s.Stop()
+	fmt.Fprintf(out, "MONGODB_URI=%s\n", s.URI())
+	<-ctx.Done()
+	return nil
+}

@@ -1,0 +1,73 @@
+// Package app assembles the updates service, for its own binary and for the
+// all-in-one process.
+package app
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kept-ogp/kept/services/kit/outbox"
+	"github.com/kept-ogp/kept/services/kit/runtime"
+	"github.com/kept-ogp/kept/services/kit/stream"
+	"github.com/kept-ogp/kept/services/updates/internal/api"
+	"github.com/kept-ogp/kept/services/updates/internal/items"
+	"github.com/kept-ogp/kept/services/updates/internal/progress"
+)
+
+// Name is the service name; its database defaults to kept_updates.
+const Name = "updates"
+
+// CommitmentsStream is the stream the item model is built from.
+const CommitmentsStream = "kept:commitments"
+
+// Service is the running updates service.
+type Service struct {
+	api      *api.Handler
+	relay    *outbox.Relay
+	consumer *stream.Consumer
+	logger   *slog.Logger
+}
+
+// New builds the service on d.
+func New(ctx context.Context, d runtime.Deps) (*Service, error) {
+	its := items.New(d.DB)
+	ups := progress.NewStore(d.DB)
+	if err := ups.EnsureIndexes(ctx); err != nil {
+		return nil, err
+	}
+	pub := stream.NewPublisher(d.Redis, progress.Stream, d.Config.StreamMaxLen)
+	relay := outbox.NewRelay(ups.Collection(), pub, time.Second, d.Logger)
+	h := &api.Handler{Items: its, Updates: ups, Verifier: d.Tokens, Relay: relay, Logger: d.Logger,
+		Now: time.Now, Zone: d.Config.TimeZone}
+	c := stream.NewConsumer(d.Redis, stream.ConsumerConfig{
+		Stream: CommitmentsStream, Group: Name, Consumer: d.Config.ConsumerName,
+		Metrics: d.StreamMetrics, Logger: d.Logger, TracerProvider: d.Tracing.Provider,
+	}, its.Apply)
+	return &Service{api: h, relay: relay, consumer: c, logger: d.Logger}, nil
+}
+
+// Build matches runtime.Builder.
+func Build(ctx context.Context, d runtime.Deps) (runtime.Service, error) { return New(ctx, d) }
+
+// Routes mounts the API.
+func (s *Service) Routes(r *gin.Engine) { s.api.Routes(r) }
+
+// Run consumes commitments events and relays the outbox until ctx is done.
+func (s *Service) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	wg.Add(2)
+	go func() { defer wg.Done(); errs[0] = s.consumer.Run(ctx) }()
+	go func() { defer wg.Done(); errs[1] = s.relay.Run(ctx) }()
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,9 @@
+// Command updates runs the updates service alone, as on Kubernetes.
+package main
+
+import (
+	"github.com/kept-ogp/kept/services/kit/runtime"
+	"github.com/kept-ogp/kept/services/updates/app"
+)
+
+func main() { runtime.Main(app.Name, app.Build) }

@@ -1,0 +1,291 @@
+// Package progress is the updates service's domain: progress updates posted by
+// implementing agencies and agreed (or disputed) by the commitment's working
+// group. Nothing is overwritten: agreements and disputes are appended, and a
+// new update supersedes an old one without changing it.
+package progress
+
+import (
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/kept-ogp/kept/services/kit/auth"
+)
+
+// States of an update.
+const (
+	StateDraft    = "draft"
+	StateAgreed   = "agreed"
+	StateDisputed = "disputed"
+)
+
+// Statuses are the IRM completion levels.
+var Statuses = []string{"not_started", "limited", "substantial", "complete"}
+
+// EvidenceKinds are the kinds of evidence a repository typically holds (DOMAIN.md).
+var EvidenceKinds = []string{
+	"consultation_calendar", "invitation", "msf_terms_of_reference", "msf_membership", "minutes",
+	"participant_list", "written_submission", "government_response", "draft_law", "decree", "study",
+	"procurement", "technical_documentation", "work_plan", "monitoring_report", "budget", "spending_record",
+	"third_party_report", "civil_society_report", "audit", "photo", "video", "usage_statistics", "publication", "other",
+}
+
+// Text maps a language tag to text.
+type Text map[string]string
+
+// Evidence links a claim to its proof.
+type Evidence struct {
+	URL   string `bson:"url" json:"url"`
+	Title Text   `bson:"title" json:"title"`
+	Kind  string `bson:"kind" json:"kind"`
+}
+
+// Agreement is one working-group side's sign-off.
+type Agreement struct {
+	Side     string    `bson:"side" json:"side"`
+	Member   string    `bson:"member" json:"member"`
+	MemberID string    `bson:"member_id" json:"-"`
+	At       time.Time `bson:"at" json:"at"`
+}
+
+// Dispute is one side's objection, published beside the agency's text.
+type Dispute struct {
+	Side     string    `bson:"side" json:"side"`
+	Member   string    `bson:"member" json:"member"`
+	MemberID string    `bson:"member_id" json:"-"`
+	Reason   Text      `bson:"reason" json:"reason"`
+	At       time.Time `bson:"at" json:"at"`
+}
+
+// Update is a progress update on one milestone or indicator for one period.
+type Update struct {
+	ID          string      `bson:"_id" json:"id"`
+	Plan        string      `bson:"plan" json:"plan"`
+	Commitment  string      `bson:"commitment" json:"commitment"`
+	Item        string      `bson:"item" json:"item"`
+	Level       string      `bson:"level" json:"level"`
+	Period      string      `bson:"period" json:"period"`
+	Status      string      `bson:"status" json:"status"`
+	Progress    Text        `bson:"progress" json:"progress"`
+	Evidence    []Evidence  `bson:"evidence" json:"evidence"`
+	Challenges  Text        `bson:"challenges" json:"challenges"`
+	DelayReason Text        `bson:"delay_reason" json:"delay_reason"`
+	NextSteps   Text        `bson:"next_steps" json:"next_steps"`
+	Agency      string      `bson:"agency" json:"agency"`
+	PostedBy    string      `bson:"posted_by" json:"-"`
+	PostedAt    time.Time   `bson:"posted_at" json:"posted_at"`
+	State       string      `bson:"state" json:"state"`
+	Agreements  []Agreement `bson:"agreements" json:"agreements"`
+	Disputes    []Dispute   `bson:"disputes" json:"disputes"`
+	PublishedAt *time.Time  `bson:"published_at,omitempty" json:"published_at,omitempty"`
+	Version     int64       `bson:"version" json:"version"`
+}
+
+// FieldError names a bad field of a request.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// InvalidError lists every problem of a request.
+type InvalidError struct{ Errors []FieldError }
+
+func (e *InvalidError) Error() string {
+	parts := make([]string, 0, len(e.Errors))
+	for _, f := range e.Errors {
+		parts = append(parts, f.Field+": "+f.Message)
+	}
+	return "invalid update: " + strings.Join(parts, "; ")
+}
+
+// Limits on text sizes, counted in characters.
+const (
+	MaxText     = 10000
+	MaxTitle    = 500
+	MaxEvidence = 50
+)
+
+var (
+	periodRE = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
+	langRE   = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+)
+
+// Draft is what an agency posts.
+type Draft struct {
+	Plan        string     `json:"plan"`
+	Item        string     `json:"item"`
+	Period      string     `json:"period"`
+	Status      string     `json:"status"`
+	Progress    Text       `json:"progress"`
+	Evidence    []Evidence `json:"evidence"`
+	Challenges  Text       `json:"challenges"`
+	DelayReason Text       `json:"delay_reason"`
+	NextSteps   Text       `json:"next_steps"`
+	// Agency is the organisation posting, when the token edits for several.
+	Agency string `json:"agency"`
+}
+
+// Validate checks a draft against the item's due date; late and not complete
+// needs a reason for the delay.
+func (d *Draft) Validate(due string, today time.Time) error {
+	var errs []FieldError
+	add := func(f, m string) { errs = append(errs, FieldError{Field: f, Message: m}) }
+	if d.Plan == "" {
+		add("plan", "required")
+	}
+	if d.Item == "" {
+		add("item", "required: the code of an indicator or milestone")
+	}
+	if !periodRE.MatchString(d.Period) {
+		add("period", "must be the reporting period as YYYY-MM, e.g. 2026-06")
+	}
+	if !contains(Statuses, d.Status) {
+		add("status", "must be one of "+strings.Join(Statuses, ", "))
+	}
+	checkText(add, "progress", d.Progress, MaxText, true)
+	checkText(add, "challenges", d.Challenges, MaxText, false)
+	checkText(add, "delay_reason", d.DelayReason, MaxText, false)
+	checkText(add, "next_steps", d.NextSteps, MaxText, false)
+	if len(d.Evidence) > MaxEvidence {
+		add("evidence", fmt.Sprintf("at most %d links", MaxEvidence))
+	}
+	for i, e := range d.Evidence {
+		f := fmt.Sprintf("evidence[%d]", i)
+		u, err := url.Parse(e.URL)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			add(f+".url", "must be an absolute http or https URL")
+		}
+		if !contains(EvidenceKinds, e.Kind) {
+			add(f+".kind", "must be one of "+strings.Join(EvidenceKinds, ", "))
+		}
+		checkText(add, f+".title", e.Title, MaxTitle, true)
+	}
+	if due != "" && d.Status != "complete" && today.Format("2006-01-02") > due && empty(d.DelayReason) {
+		add("delay_reason", fmt.Sprintf("required: the item was due %s and is not complete", due))
+	}
+	if len(errs) > 0 {
+		return &InvalidError{Errors: errs}
+	}
+	return nil
+}
+
+func checkText(add func(string, string), field string, t Text, max int, required bool) {
+	if required && empty(t) {
+		add(field, "required in at least one language")
+	}
+	for lang, v := range t {
+		if !langRE.MatchString(lang) {
+			add(field, fmt.Sprintf("%q is not a language tag such as en, fr or zh-Hant", lang))
+		}
+		if !utf8.ValidString(v) {
+			add(field+"."+lang, "is not valid UTF-8")
+		}
+		if n := utf8.RuneCountInString(v); n > max {
+			add(field+"."+lang, fmt.Sprintf("is %d characters; the limit is %d", n, max))
+		}
+	}
+}
+
+func empty(t Text) bool {
+	for _, v := range t {
+		if strings.TrimSpace(v) != "" {
+			return false
+		}
+	}
+	return true
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// DecisionError explains why an agreement or dispute was refused.
+type DecisionError struct {
+	Status  int
+	Code    string
+	Message string
+}
+
+func (e *DecisionError) Error() string { return e.Message }
+
+// Agree records side's agreement by p; both sides agreeing makes it agreed.
+func (u *Update) Agree(p *auth.Principal, side string, now time.Time) error {
+	side, err := u.sideOf(p, side)
+	if err != nil {
+		return err
+	}
+	if u.State != StateDraft {
+		return &DecisionError{409, "not_draft", fmt.Sprintf("update is %s; only drafts can be agreed", u.State)}
+	}
+	for _, a := range u.Agreements {
+		if a.MemberID == p.TokenID {
+			return &DecisionError{403, "both_sides", "a member cannot agree for both sides (already agreed as " + a.Side + ")"}
+		}
+		if a.Side == side {
+			return &DecisionError{409, "already_agreed", "the " + side + " side has already agreed this update"}
+		}
+	}
+	u.Agreements = append(u.Agreements, Agreement{Side: side, Member: p.Name, MemberID: p.TokenID, At: now})
+	if len(u.Agreements) == 2 {
+		u.State = StateAgreed
+		u.PublishedAt = &now
+	}
+	return nil
+}
+
+// Dispute records side's objection; the update is then published as disputed.
+func (u *Update) Dispute(p *auth.Principal, side string, reason Text, now time.Time) error {
+	side, err := u.sideOf(p, side)
+	if err != nil {
+		return err
+	}
+	if u.State == StateAgreed {
+		return &DecisionError{409, "already_agreed", "update was agreed by both sides; post a new update to change it"}
+	}
+	if empty(reason) {
+		return &InvalidError{Errors: []FieldError{{Field: "reason", Message: "required in at least one language"}}}
+	}
+	var errs []FieldError
+	checkText(func(f, m string) { errs = append(errs, FieldError{f, m}) }, "reason", reason, MaxText, true)
+	if len(errs) > 0 {
+		return &InvalidError{Errors: errs}
+	}
+	for _, d := range u.Disputes {
+		if d.MemberID == p.TokenID {
+			return &DecisionError{409, "already_disputed", "you have already disputed this update"}
+		}
+	}
+	u.Disputes = append(u.Disputes, Dispute{Side: side, Member: p.Name, MemberID: p.TokenID, Reason: reason, At: now})
+	if u.State == StateDraft {
+		u.State = StateDisputed
+		u.PublishedAt = &now
+	}
+	return nil
+}
+
+// sideOf picks the side p acts for on this update's commitment.
+func (u *Update) sideOf(p *auth.Principal, asked string) (string, error) {
+	sides := p.Sides(u.Plan, u.Commitment)
+	switch {
+	case len(sides) == 0:
+		return "", &DecisionError{403, "forbidden", fmt.Sprintf("only working-group members of %s/%s may agree or dispute its updates", u.Plan, u.Commitment)}
+	case asked == "" && len(sides) == 1:
+		return sides[0], nil
+	case asked == "":
+		return "", &DecisionError{400, "side_required", "your token holds both sides; say which side you act for"}
+	case contains(sides, asked):
+		return asked, nil
+	}
+	return "", &DecisionError{403, "forbidden", "your token does not hold the " + asked + " side of this commitment"}
+}
+
+// Public reports whether the update may be shown to everyone.
+func (u *Update) Public() bool { return u.State == StateAgreed || u.State == StateDisputed }

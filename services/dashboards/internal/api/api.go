@@ -65,6 +65,8 @@ func (h *Handler) today() time.Time {
 
 // respond serves a cached rendering of key for plan, building it when absent.
 func (h *Handler) respond(c *gin.Context, plan, key string, build func(*readmodel.Snapshot, time.Time) (embedhttp.Cached, error)) {
+	// Language comes from ?lang= or Accept-Language, so caches must key on it.
+	c.Header("Vary", "Accept-Language")
 	day := h.today()
 	v, gen, ok := h.cache.get(plan, key, day, h.Staleness)
 	if ok {

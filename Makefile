@@ -33,7 +33,7 @@ bench: build
 	cd tests && $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/... -args -results $(CURDIR)/bench-results.json
 
 fuzz:
-	cd services/commitments && $(GO) test -run '^$$' -fuzz FuzzParseDeadline -fuzztime 30s ./internal/deadline
+	cd services/commitments && $(GO) test -run '^$$' -fuzz FuzzDerive -fuzztime 30s ./internal/deadline
 
 ## proto: regenerate Go code from proto/
 proto: tools

@@ -19,14 +19,18 @@ func TestImportRules(t *testing.T) {
 
 	bad := bytes.Replace(cluster.RealPlan(t), []byte("ca-nap6,Canada's 2025-2029"), []byte("ca-nap6,Canada's 2025-2029"), 1)
 	lines := strings.Split(string(bad), "\r\n")
-	lines[3] = strings.Replace(lines[3], "2025-01,2029-12", "2025-13,2029-12", 1) // bad plan_start on row 4
+	lines[3] = strings.Replace(lines[3], "2025-01,2029-12", "2025-13,2029-12", 1)      // bad plan_start on row 4
+	lines[5] = strings.Replace(lines[5], ",,By fall 2028", ",2028-13,By fall 2028", 1) // bad due on row 6
+	lines[7] = strings.Replace(lines[7], ",C01,", ",,", 1)                             // no commitment code on row 8
 	bad = []byte(strings.Join(lines, "\r\n"))
 	r := cluster.Do(t, "POST", api+"/plans/import?filename=bad.csv", admin, bad)
 	if r.Status != http.StatusUnprocessableEntity {
 		t.Fatalf("bad file: %d %s", r.Status, r.Body)
 	}
-	if !bytes.Contains(r.Body, []byte(`"row":4`)) || !bytes.Contains(r.Body, []byte(`"column":"plan_start"`)) {
-		t.Fatalf("bad file errors lack row 4 / plan_start: %s", r.Body)
+	for _, want := range []string{`"row":4,"column":"plan_start"`, `"row":6,"column":"due"`, `"row":8,"column":"commitment_code"`} {
+		if !bytes.Contains(r.Body, []byte(want)) {
+			t.Errorf("bad file errors lack %s: %s", want, r.Body)
+		}
 	}
 	if got := cluster.Do(t, "GET", api+"/plans/ca-nap6", "", nil); got.Status != http.StatusNotFound {
 		t.Fatalf("a rejected file left a plan behind: %d", got.Status)

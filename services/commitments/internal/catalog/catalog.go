@@ -137,13 +137,13 @@ func (p Plan) Commitment(code string) (Commitment, bool) {
 
 // Item is a milestone or indicator found by code, with where it sits.
 type Item struct {
-	Level      string    `json:"level"`
-	Commitment string    `json:"commitment"`
-	Milestone  string    `json:"milestone"`
-	Code       string    `json:"code"`
-	Title      Text      `json:"title"`
-	Deadline   Deadline  `json:"deadline"`
-	LeadOrgs   []Org     `json:"lead_orgs"`
+	Level      string      `json:"level"`
+	Commitment string      `json:"commitment"`
+	Milestone  string      `json:"milestone"`
+	Code       string      `json:"code"`
+	Title      Text        `json:"title"`
+	Deadline   Deadline    `json:"deadline"`
+	LeadOrgs   []Org       `json:"lead_orgs"`
 	Indicators []Indicator `json:"indicators,omitempty"`
 }
 

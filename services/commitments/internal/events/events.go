@@ -12,10 +12,10 @@ import (
 
 // Stream is the commitments service's stream; Producer names it in envelopes.
 const (
-	Stream              = "kept:commitments"
-	Producer            = "commitments"
-	TypePlanUpserted    = "commitments.plan.upserted"
-	TypeCommitUpserted  = "commitments.commitment.upserted"
+	Stream             = "kept:commitments"
+	Producer           = "commitments"
+	TypePlanUpserted   = "commitments.plan.upserted"
+	TypeCommitUpserted = "commitments.commitment.upserted"
 )
 
 // ForPlan returns the events describing the whole plan at version: the plan

@@ -39,16 +39,16 @@ type PlanDoc struct {
 
 // Revision records one import: who, when, from which file, and what changed.
 type Revision struct {
-	ID         string       `bson:"_id" json:"-"`
-	PlanID     string       `bson:"plan_id" json:"plan_id"`
-	Revision   int64        `bson:"revision" json:"revision"`
-	ImportedAt time.Time    `bson:"imported_at" json:"imported_at"`
-	ImportedBy string       `bson:"imported_by" json:"imported_by"`
-	Filename   string       `bson:"filename" json:"filename"`
-	SHA256     string       `bson:"sha256" json:"sha256"`
+	ID         string         `bson:"_id" json:"-"`
+	PlanID     string         `bson:"plan_id" json:"plan_id"`
+	Revision   int64          `bson:"revision" json:"revision"`
+	ImportedAt time.Time      `bson:"imported_at" json:"imported_at"`
+	ImportedBy string         `bson:"imported_by" json:"imported_by"`
+	Filename   string         `bson:"filename" json:"filename"`
+	SHA256     string         `bson:"sha256" json:"sha256"`
 	Counts     catalog.Counts `bson:"counts" json:"counts"`
-	Changes    Changes      `bson:"changes" json:"changes"`
-	Snapshot   catalog.Plan `bson:"snapshot" json:"-"`
+	Changes    Changes        `bson:"changes" json:"changes"`
+	Snapshot   catalog.Plan   `bson:"snapshot" json:"-"`
 }
 
 // Changes lists codes added, removed and changed by an import.

@@ -1,0 +1,179 @@
+package bench
+
+import (
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"sort"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/kept-ogp/kept/tests/internal/cluster"
+)
+
+var (
+	agreeRate     = flag.Int("agree-rate", 50, "agreements per second")
+	agreeDuration = flag.Duration("agree-duration", 30*time.Second, "how long to keep the agreement rate")
+)
+
+// BenchmarkAgreementToDashboard measures, at a steady rate of agreements, the
+// time from the HTTP call that completes an agreement to the dashboard JSON
+// showing it, beside a raw XADD-to-XREADGROUP round trip on the same Redis at
+// the same rate in the same window. Goal: p99 at most 5 times the raw p99.
+func BenchmarkAgreementToDashboard(b *testing.B) {
+	c := cluster.Start(b)
+	admin := c.Token(b, "admin", "admin")
+	orgs := []string{"rcmp-grc", "tbs-sct", "isc-sac", "vac-acc", "pwgsc-tpsgc"}
+	var roles []string
+	for _, o := range orgs {
+		roles = append(roles, "agency_editor:"+o)
+	}
+	editor := c.Token(b, "editor", roles...)
+	gov := c.Token(b, "gov", "wg_member:ca-nap6/C01:government")
+	cso := c.Token(b, "cso", "wg_member:ca-nap6/C01:civil_society")
+	if r := cluster.Do(b, "POST", c.URLs["commitments"]+"/api/v1/plans/import?filename=p.csv", admin, cluster.RealPlan(b)); r.Status != 201 {
+		b.Fatalf("import: %d", r.Status)
+	}
+	items := []string{"C01.1.1", "C01.1.4", "C01.1.5", "C01.2.1", "C01.2.2", "C01.3.2"}
+	n := *agreeRate * int(agreeDuration.Seconds())
+	// Drafts already agreed by government: the measured call is the second side's.
+	ids := make([]string, 0, n)
+	for i := 0; len(ids) < n; i++ {
+		body := map[string]any{"plan": "ca-nap6", "item": items[i%len(items)], "period": "2026-12", "status": "substantial",
+			"progress": map[string]string{"en": fmt.Sprintf("Progress report %d", i)}}
+		var r cluster.Response
+		cluster.Eventually(b, 30*time.Second, "a draft", func() bool {
+			r = cluster.Do(b, "POST", c.URLs["updates"]+"/api/v1/updates", editor, body)
+			return r.Status == 201
+		})
+		id := r.JSON(b)["update"].(map[string]any)["id"].(string)
+		if g := cluster.Do(b, "POST", c.URLs["updates"]+"/api/v1/updates/"+id+"/agree", gov, nil); g.Status != 200 {
+			b.Fatalf("gov agree: %d %s", g.Status, g.Body)
+		}
+		ids = append(ids, id)
+	}
+	cluster.Eventually(b, 30*time.Second, "dashboards to know the plan", func() bool {
+		return cluster.Do(b, "GET", c.URLs["dashboards"]+"/api/v1/dashboards/plans/ca-nap6/commitments/C01", "", nil).Status == 200
+	})
+
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	opts, _ := redis.ParseURL(c.RedisURL)
+	rdb := redis.NewClient(opts)
+	defer rdb.Close()
+
+	var wg sync.WaitGroup
+	var raw []time.Duration
+	wg.Add(1)
+	go func() { defer wg.Done(); raw = rawRoundTrips(ctx, b, rdb, n, *agreeRate) }()
+
+	dashURL := c.URLs["dashboards"] + "/api/v1/dashboards/plans/ca-nap6/commitments/C01"
+	lat := make([]time.Duration, n)
+	tick := time.NewTicker(time.Second / time.Duration(*agreeRate))
+	defer tick.Stop()
+	var inflight sync.WaitGroup
+	for i, id := range ids {
+		<-tick.C
+		inflight.Add(1)
+		go func() {
+			defer inflight.Done()
+			start := time.Now()
+			if r := cluster.Do(b, "POST", c.URLs["updates"]+"/api/v1/updates/"+id+"/agree", cso, nil); r.Status != 200 {
+				b.Errorf("cso agree: %d %s", r.Status, r.Body)
+				return
+			}
+			deadline := start.Add(30 * time.Second)
+			for time.Now().Before(deadline) {
+				if r := cluster.Do(b, "GET", dashURL, "", nil); bytes.Contains(r.Body, []byte(id)) {
+					lat[i] = time.Since(start)
+					return
+				}
+				time.Sleep(time.Millisecond)
+			}
+			b.Errorf("update %s never reached the dashboard", id)
+		}()
+	}
+	inflight.Wait()
+	wg.Wait()
+	ap50, ap99 := pct(lat, 50), pct(lat, 99)
+	rp50, rp99 := pct(raw, 50), pct(raw, 99)
+	record(b, "agree->dashboard p50", ms(ap50), "ms", "", nil)
+	record(b, "agree->dashboard p99", ms(ap99), "ms", "", nil)
+	record(b, "raw XADD->XREADGROUP p50", ms(rp50), "ms", "", nil)
+	record(b, "raw XADD->XREADGROUP p99", ms(rp99), "ms", "", nil)
+	ratio := float64(ap99) / float64(rp99)
+	record(b, "p99 agree / p99 raw", ratio, "ratio", "<= 5", ptr(ratio <= 5))
+	record(b, "agreements", float64(n), "count", "", nil)
+}
+
+// rawRoundTrips times XADD to the moment a blocked XREADGROUP returns it.
+func rawRoundTrips(ctx context.Context, b *testing.B, rdb *redis.Client, n, perSecond int) []time.Duration {
+	const stream, group = "bench:raw", "bench"
+	rdb.Del(ctx, stream)
+	if err := rdb.XGroupCreateMkStream(ctx, stream, group, "$").Err(); err != nil {
+		b.Errorf("raw group: %v", err)
+		return nil
+	}
+	sent := make(map[string]time.Time, n)
+	var mu sync.Mutex
+	out := make([]time.Duration, 0, n)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for len(out) < n && ctx.Err() == nil {
+			res, err := rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: group, Consumer: "c", Streams: []string{stream, ">"}, Count: 10, Block: time.Second}).Result()
+			now := time.Now()
+			if err != nil {
+				continue
+			}
+			mu.Lock()
+			for _, s := range res {
+				for _, m := range s.Messages {
+					if t, ok := sent[m.Values["k"].(string)]; ok {
+						out = append(out, now.Sub(t))
+					}
+				}
+			}
+			mu.Unlock()
+		}
+	}()
+	tick := time.NewTicker(time.Second / time.Duration(perSecond))
+	defer tick.Stop()
+	for i := 0; i < n; i++ {
+		<-tick.C
+		k := fmt.Sprint(i)
+		mu.Lock()
+		sent[k] = time.Now()
+		mu.Unlock()
+		if err := rdb.XAdd(ctx, &redis.XAddArgs{Stream: stream, Values: []any{"k", k}}).Err(); err != nil {
+			b.Errorf("raw xadd: %v", err)
+		}
+	}
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second):
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	return append([]time.Duration(nil), out...)
+}
+
+func pct(d []time.Duration, p int) time.Duration {
+	s := make([]time.Duration, 0, len(d))
+	for _, v := range d {
+		if v > 0 {
+			s = append(s, v)
+		}
+	}
+	if len(s) == 0 {
+		return 0
+	}
+	sort.Slice(s, func(i, j int) bool { return s[i] < s[j] })
+	return s[(len(s)-1)*p/100]
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }

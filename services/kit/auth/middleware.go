@@ -21,8 +21,9 @@ const principalKey = "kept.principal"
 func Authenticate(v Verifier) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		h := c.GetHeader("Authorization")
-		tok, ok := strings.CutPrefix(h, "Bearer ")
-		if !ok || strings.TrimSpace(tok) == "" {
+		// The scheme name is case-insensitive (RFC 9110 11.1): "bearer" is fine.
+		scheme, tok, ok := strings.Cut(h, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") || strings.TrimSpace(tok) == "" {
 			c.Header("WWW-Authenticate", `Bearer realm="kept"`)
 			abort(c, http.StatusUnauthorized, "unauthenticated", "an API token is required (Authorization: Bearer kept_...)")
 			return

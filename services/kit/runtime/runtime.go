@@ -198,6 +198,6 @@ func run(ctx context.Context, service string, build Builder) error {
 	if err != nil {
 		return fmt.Errorf("build %s: %w", service, err)
 	}
-	p.Logger.Info("starting", "service", service)
+	p.Logger.Info("starting") // the logger already carries the service field
 	return p.Serve(ctx, s)
 }

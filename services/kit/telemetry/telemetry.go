@@ -6,6 +6,8 @@ package telemetry
 import (
 	"context"
 	"fmt"
+	"net/url"
+	"strings"
 
 	"go.opentelemetry.io/otel/exporters/otlp/otlptrace/otlptracehttp"
 	"go.opentelemetry.io/otel/propagation"
@@ -36,7 +38,15 @@ func Setup(ctx context.Context, o Options) (*Tracing, error) {
 	opts := []sdktrace.TracerProviderOption{sdktrace.WithResource(res)}
 	exp := o.Exporter
 	if exp == nil && o.OTLPEndpoint != "" {
-		e, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(o.OTLPEndpoint))
+		// OTEL_EXPORTER_OTLP_ENDPOINT is the collector's base URL; the
+		// specification appends the signal path (/v1/traces) to it, while
+		// WithEndpointURL posts to the URL exactly as given.
+		u, err := url.Parse(o.OTLPEndpoint)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return nil, fmt.Errorf("telemetry: OTLP endpoint %q: want a URL such as http://otel-collector:4318", o.OTLPEndpoint)
+		}
+		u.Path = strings.TrimSuffix(u.Path, "/") + "/v1/traces"
+		e, err := otlptracehttp.New(ctx, otlptracehttp.WithEndpointURL(u.String()))
 		if err != nil {
 			return nil, fmt.Errorf("telemetry: OTLP exporter for %s: %w", o.OTLPEndpoint, err)
 		}

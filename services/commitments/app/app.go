@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"time"
 
 	"github.com/gin-gonic/gin"
 
@@ -42,7 +41,7 @@ func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 		return nil, err
 	}
 	pub := stream.NewPublisher(d.Redis, events.Stream, d.Config.StreamMaxLen)
-	s := &Service{store: st, relay: outbox.NewRelay(st.Plans(), pub, time.Second, d.Logger), logger: d.Logger}
+	s := &Service{store: st, relay: outbox.NewRelay(st.Plans(), pub, 0, d.Logger), logger: d.Logger}
 	s.api = &api.Handler{Store: st, Importer: s, Verifier: d.Tokens, Logger: d.Logger}
 	return s, nil
 }

@@ -60,12 +60,12 @@ func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 	h := &api.Handler{Store: st, Rules: rules, Allowlist: allow, Zone: d.Config.TimeZone, Now: time.Now,
 		PublicBase: os.Getenv("PUBLIC_BASE_URL"), Logger: d.Logger, Staleness: 2 * time.Second}
 	apply := func(ctx context.Context, env *eventsv1.Envelope) error {
-		plan, err := st.Apply(ctx, env)
+		ch, err := st.Apply(ctx, env)
 		if err != nil {
 			return err
 		}
-		if plan != "" {
-			h.Invalidate(plan)
+		if ch.Plan != "" {
+			h.Invalidate(ch.Plan, ch.Structure)
 		}
 		return nil
 	}

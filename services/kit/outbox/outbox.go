@@ -59,10 +59,17 @@ type Relay struct {
 	wake     chan struct{}
 }
 
-// NewRelay polls coll every interval (and whenever Wake is called).
+// DefaultInterval is how often the relay scans for entries a writer left
+// behind (it crashed before Flush). Writers Flush right after their update, so
+// the scan is a safety net and can be slow: on FerretDB it reads every
+// document of the collection.
+const DefaultInterval = 5 * time.Second
+
+// NewRelay polls coll every interval (DefaultInterval when <= 0) and whenever
+// Wake is called.
 func NewRelay(coll *mongo.Collection, pub Publisher, interval time.Duration, logger *slog.Logger) *Relay {
 	if interval <= 0 {
-		interval = 500 * time.Millisecond
+		interval = DefaultInterval
 	}
 	return &Relay{coll: coll, pub: pub, interval: interval, logger: logger, wake: make(chan struct{}, 1)}
 }

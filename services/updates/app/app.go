@@ -40,7 +40,7 @@ func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 		return nil, err
 	}
 	pub := stream.NewPublisher(d.Redis, progress.Stream, d.Config.StreamMaxLen)
-	relay := outbox.NewRelay(ups.Collection(), pub, time.Second, d.Logger)
+	relay := outbox.NewRelay(ups.Collection(), pub, 0, d.Logger)
 	h := &api.Handler{Items: its, Updates: ups, Verifier: d.Tokens, Relay: relay, Logger: d.Logger,
 		Now: time.Now, Zone: d.Config.TimeZone}
 	c := stream.NewConsumer(d.Redis, stream.ConsumerConfig{

@@ -87,7 +87,7 @@ func Start(t testing.TB) *Cluster {
 		t.Fatal(err)
 	}
 	mongoAddr := FreeAddr(t)
-	c.start(t, "mongo", []string{filepath.Join(dir, "kept"), "mongo", "--addr", mongoAddr, "--data", filepath.Join(dir, "data")}, nil)
+	c.start(t, "mongo", []string{filepath.Join(dir, "kept"), "mongo", "--addr", mongoAddr, "--data", filepath.Join(dir, "data"), "--pprof", os.Getenv("KEPT_MONGO_PPROF")}, nil)
 	c.MongoURI = "mongodb://" + mongoAddr + "/"
 	WaitTCP(t, mongoAddr)
 	for _, name := range []string{"commitments", "updates", "dashboards"} {

@@ -4,6 +4,7 @@
 package api
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -38,7 +39,78 @@ type Handler struct {
 	// Staleness bounds how long another replica's change can take to show.
 	Staleness time.Duration
 
-	cache responseCache
+	cache      responseCache
+	structures structureCache
+}
+
+// snapshot loads a plan's statuses, reusing its structure when it is fresh.
+func (h *Handler) snapshot(ctx context.Context, plan string) (*readmodel.Snapshot, error) {
+	st, ok := h.structures.get(plan, h.Staleness)
+	if !ok {
+		gen := h.structures.generation(plan)
+		var err error
+		if st, err = h.Store.LoadStructure(ctx, plan); err != nil {
+			return nil, err
+		}
+		h.structures.put(plan, gen, st)
+	}
+	statuses, err := h.Store.LoadStatuses(ctx, plan)
+	if err != nil {
+		return nil, err
+	}
+	snap := *st
+	snap.Statuses = statuses
+	return &snap, nil
+}
+
+// structureCache keeps each plan's structure (plan and commitments) briefly.
+type structureCache struct {
+	mu    sync.Mutex
+	items map[string]structureEntry
+	gens  map[string]uint64
+}
+
+type structureEntry struct {
+	snap  *readmodel.Snapshot
+	built time.Time
+}
+
+func (sc *structureCache) generation(plan string) uint64 {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	return sc.gens[plan]
+}
+
+func (sc *structureCache) get(plan string, staleness time.Duration) (*readmodel.Snapshot, bool) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	e, ok := sc.items[plan]
+	if !ok || time.Since(e.built) > staleness {
+		return nil, false
+	}
+	return e.snap, true
+}
+
+func (sc *structureCache) put(plan string, gen uint64, s *readmodel.Snapshot) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.gens[plan] != gen {
+		return
+	}
+	if sc.items == nil {
+		sc.items = map[string]structureEntry{}
+	}
+	sc.items[plan] = structureEntry{snap: s, built: time.Now()}
+}
+
+func (sc *structureCache) invalidate(plan string) {
+	sc.mu.Lock()
+	defer sc.mu.Unlock()
+	if sc.gens == nil {
+		sc.gens = map[string]uint64{}
+	}
+	sc.gens[plan]++
+	delete(sc.items, plan)
 }
 
 // Routes mounts the JSON API and the embeds.
@@ -55,8 +127,14 @@ func (h *Handler) Routes(r gin.IRouter) {
 }
 
 // Invalidate drops cached responses of a plan after this replica applied an
-// event; other replicas notice within Staleness.
-func (h *Handler) Invalidate(plan string) { h.cache.invalidate(plan) }
+// event, and its cached structure when structure changed; other replicas
+// notice within Staleness.
+func (h *Handler) Invalidate(plan string, structure bool) {
+	h.cache.invalidate(plan)
+	if structure {
+		h.structures.invalidate(plan)
+	}
+}
 
 func (h *Handler) today() time.Time {
 	t := h.Now().In(h.Zone)
@@ -73,7 +151,7 @@ func (h *Handler) respond(c *gin.Context, plan, key string, build func(*readmode
 		embedhttp.ServeCached(c, v)
 		return
 	}
-	snap, err := h.Store.Load(c.Request.Context(), plan)
+	snap, err := h.snapshot(c.Request.Context(), plan)
 	if errors.Is(err, readmodel.ErrNotFound) {
 		httpserver.Error(c, http.StatusNotFound, "not_found", fmt.Sprintf("no plan %q", plan))
 		return

@@ -101,40 +101,37 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 	return nil
 }
 
-// Apply handles one event and returns the plan it touched ("" if none).
-func (s *Store) Apply(ctx context.Context, env *eventsv1.Envelope) (string, error) {
+// Change says what an applied event touched.
+type Change struct {
+	Plan string
+	// Structure is true when the plan or a commitment changed, not just progress.
+	Structure bool
+}
+
+// Apply handles one event and reports what it touched (Plan "" if nothing).
+func (s *Store) Apply(ctx context.Context, env *eventsv1.Envelope) (Change, error) {
 	v := env.GetAggregateVersion()
 	switch b := env.GetBody().(type) {
 	case *eventsv1.Envelope_PlanUpserted:
 		p := b.PlanUpserted
 		doc := Plan{ID: p.GetPlanId(), Title: p.GetTitle().GetValues(), Start: p.GetStart(), End: p.GetEnd(),
 			Languages: p.GetLanguages(), Commitments: p.GetCommitmentCodes(), Version: v}
-		return p.GetPlanId(), guardedReplace(ctx, s.plans, doc.ID, v, doc)
+		return Change{p.GetPlanId(), true}, guardedReplace(ctx, s.plans, doc.ID, v, doc)
 	case *eventsv1.Envelope_CommitmentUpserted:
 		c := b.CommitmentUpserted
 		doc := Commitment{ID: c.GetPlanId() + "/" + c.GetCode(), Plan: c.GetPlanId(), Code: c.GetCode(),
 			Title: c.GetTitle().GetValues(), Milestones: milestones(c.GetMilestones()), Version: v}
-		return c.GetPlanId(), guardedReplace(ctx, s.commitments, doc.ID, v, doc)
+		return Change{c.GetPlanId(), true}, guardedReplace(ctx, s.commitments, doc.ID, v, doc)
 	case *eventsv1.Envelope_UpdateChanged:
-		return b.UpdateChanged.GetPlanId(), s.applyUpdate(ctx, b.UpdateChanged, v)
+		return Change{b.UpdateChanged.GetPlanId(), false}, s.applyUpdate(ctx, b.UpdateChanged, v)
 	}
-	return "", nil
+	return Change{}, nil
 }
 
 // applyUpdate keeps, per item, the newest public update: by period, then by
 // when it became public; a later event of the same update wins by version.
 func (s *Store) applyUpdate(ctx context.Context, u *eventsv1.UpdateChanged, version int64) error {
-	published := u.GetPostedAt().AsTime()
-	for _, a := range u.GetAgreements() {
-		if t := a.GetAt().AsTime(); t.After(published) {
-			published = t
-		}
-	}
-	for _, d := range u.GetDisputes() {
-		if t := d.GetAt().AsTime(); t.After(published) {
-			published = t
-		}
-	}
+	published := publishedAt(u)
 	st := Status{ID: u.GetPlanId() + "/" + u.GetItemCode(), Plan: u.GetPlanId(), Commitment: u.GetCommitmentCode(),
 		Item: u.GetItemCode(), UpdateID: u.GetUpdateId(), Period: u.GetPeriod(), Status: u.GetStatus(), State: u.GetState(),
 		Progress: u.GetProgress().GetValues(), PublishedAt: published.UTC(), Version: version}
@@ -163,6 +160,28 @@ func (s *Store) applyUpdate(ctx context.Context, u *eventsv1.UpdateChanged, vers
 		}
 	}
 	return fmt.Errorf("status %s kept changing", st.ID)
+}
+
+// publishedAt is when u became public: at its first dispute (a dispute
+// publishes a draft; later disputes do not make it newer), else at the
+// agreement that completed it (an agreed update has no disputes).
+func publishedAt(u *eventsv1.UpdateChanged) time.Time {
+	published := u.GetPostedAt().AsTime()
+	if ds := u.GetDisputes(); len(ds) > 0 {
+		first := ds[0].GetAt().AsTime()
+		for _, d := range ds[1:] {
+			if t := d.GetAt().AsTime(); t.Before(first) {
+				first = t
+			}
+		}
+		return first
+	}
+	for _, a := range u.GetAgreements() {
+		if t := a.GetAt().AsTime(); t.After(published) {
+			published = t
+		}
+	}
+	return published
 }
 
 func newer(a, b Status) bool {
@@ -231,6 +250,20 @@ var ErrNotFound = errors.New("plan not found")
 
 // Load reads a plan, its commitments in plan order, and its statuses.
 func (s *Store) Load(ctx context.Context, plan string) (*Snapshot, error) {
+	snap, err := s.LoadStructure(ctx, plan)
+	if err != nil {
+		return nil, err
+	}
+	if snap.Statuses, err = s.LoadStatuses(ctx, plan); err != nil {
+		return nil, err
+	}
+	return snap, nil
+}
+
+// LoadStructure reads a plan and its commitments in plan order, without
+// statuses; progress changes far more often than structure, so callers may
+// keep this and reload only the statuses.
+func (s *Store) LoadStructure(ctx context.Context, plan string) (*Snapshot, error) {
 	var p Plan
 	err := s.plans.FindOne(ctx, bson.M{"_id": plan}).Decode(&p)
 	if errors.Is(err, mongo.ErrNoDocuments) {
@@ -257,7 +290,12 @@ func (s *Store) Load(ctx context.Context, plan string) (*Snapshot, error) {
 			snap.Commitments = append(snap.Commitments, c)
 		}
 	}
-	cur, err = s.statuses.Find(ctx, bson.M{"plan": plan})
+	return snap, nil
+}
+
+// LoadStatuses reads the latest public update of every item of a plan.
+func (s *Store) LoadStatuses(ctx context.Context, plan string) (map[string]Status, error) {
+	cur, err := s.statuses.Find(ctx, bson.M{"plan": plan})
 	if err != nil {
 		return nil, wrap(err, "load statuses of", plan)
 	}
@@ -265,10 +303,11 @@ func (s *Store) Load(ctx context.Context, plan string) (*Snapshot, error) {
 	if err := cur.All(ctx, &sts); err != nil {
 		return nil, wrap(err, "load statuses of", plan)
 	}
+	out := make(map[string]Status, len(sts))
 	for _, st := range sts {
-		snap.Statuses[st.Item] = st
+		out[st.Item] = st
 	}
-	return snap, nil
+	return out, nil
 }
 
 // PlanIDs lists every plan the dashboards know.

@@ -9,6 +9,8 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net/http"
+	_ "net/http/pprof" // profiles for `kept mongo --pprof`
 	"os"
 	"path/filepath"
 	"time"
@@ -156,8 +158,12 @@ func Mongo(ctx context.Context, args []string, out io.Writer) error {
 	fs := flag.NewFlagSet("mongo", flag.ContinueOnError)
 	data := fs.String("data", "./var", "data directory")
 	addr := fs.String("addr", DefaultMongoAddr, "listen address")
+	pprofAddr := fs.String("pprof", "", "serve Go profiles on this address (for performance work)")
 	if err := fs.Parse(args); err != nil {
 		return err
+	}
+	if *pprofAddr != "" {
+		go func() { _ = http.ListenAndServe(*pprofAddr, nil) }()
 	}
 	s, err := ferret.Start(ctx, ferret.Options{Dir: filepath.Join(*data, "ferretdb"), Addr: *addr})
 	if err != nil {

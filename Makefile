@@ -28,9 +28,9 @@ deps:
 test: deps proto-check lint build
 	@for m in $(MODULES); do echo "== go test $$m"; (cd $$m && $(GO) test -count=1 -timeout 20m ./...) || exit 1; done
 
-## bench: benchmarks; prints a table and writes bench/results.json
+## bench: benchmarks; prints a table and writes bench-results.json
 bench: build
-	cd tests && $(GO) test -run '^$$' -bench . -benchtime 1x -timeout 30m ./bench/... -args -results $(CURDIR)/bench-results.json
+	cd tests && $(GO) test -run "^$$" -bench . -benchtime 1x -timeout 30m ./bench/ -args -results $(CURDIR)/bench-results.json
 
 fuzz:
 	cd services/commitments && $(GO) test -run '^$$' -fuzz FuzzDerive -fuzztime 30s ./internal/deadline

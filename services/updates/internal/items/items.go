@@ -64,7 +64,9 @@ func (s *Store) Apply(ctx context.Context, env *eventsv1.Envelope) error {
 }
 
 func (s *Store) applyCommitment(ctx context.Context, c *eventsv1.CommitmentUpserted, version int64) error {
+	var kept []string
 	put := func(level, code string, orgs []*eventsv1.Organisation, d *eventsv1.Deadline) error {
+		kept = append(kept, code)
 		codes := make([]string, 0, len(orgs))
 		for _, o := range orgs {
 			codes = append(codes, o.GetCode())
@@ -87,6 +89,12 @@ func (s *Store) applyCommitment(ctx context.Context, c *eventsv1.CommitmentUpser
 			}
 		}
 	}
+	// Milestones and indicators the commitment no longer has are removed.
+	_, err := s.coll.UpdateMany(ctx, bson.M{"plan": c.GetPlanId(), "commitment": c.GetCode(), "code": bson.M{"$nin": kept},
+		"version": bson.M{"$lt": version}, "removed": false}, bson.M{"$set": bson.M{"removed": true, "version": version}})
+	if err != nil {
+		return fmt.Errorf("mark removed items of %s/%s: %w", c.GetPlanId(), c.GetCode(), err)
+	}
 	return nil
 }
 
@@ -100,9 +108,13 @@ func (s *Store) applyPlan(ctx context.Context, p *eventsv1.PlanUpserted, version
 	return nil
 }
 
-// upsert writes it unless a newer version is already stored.
+// upsert writes it unless a newer version is already stored. An item removed
+// at this same version was moved to this commitment: it is written too.
 func (s *Store) upsert(ctx context.Context, it Item) error {
-	_, err := s.coll.ReplaceOne(ctx, bson.M{"_id": it.ID, "version": bson.M{"$lt": it.Version}}, it, options.Replace().SetUpsert(true))
+	_, err := s.coll.ReplaceOne(ctx, bson.M{"_id": it.ID, "$or": bson.A{
+		bson.M{"version": bson.M{"$lt": it.Version}},
+		bson.M{"version": it.Version, "removed": true},
+	}}, it, options.Replace().SetUpsert(true))
 	if mongo.IsDuplicateKeyError(err) {
 		return nil // a newer or equal version is already there
 	}

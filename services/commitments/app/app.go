@@ -71,7 +71,9 @@ func (s *Service) Import(ctx context.Context, r io.Reader, filename string, opts
 	if err != nil {
 		return nil, err
 	}
+	unlock := s.relay.Lock(pf.ID)
 	rev, err := s.store.Import(ctx, catalog.FromFile(pf), store.Revision{ImportedBy: by, Filename: filename, SHA256: api.Digest(raw)}, s.eventsFor(ctx))
+	unlock()
 	if err != nil {
 		return nil, err
 	}
@@ -103,7 +105,9 @@ func (s *Service) ImportIfChanged(ctx context.Context, r io.Reader, filename, by
 
 // SetDeadline stores a date the PoC set by hand.
 func (s *Service) SetDeadline(ctx context.Context, planID, code string, d catalog.Deadline) (*store.PlanDoc, error) {
+	unlock := s.relay.Lock(planID)
 	doc, err := s.store.SetDeadline(ctx, planID, code, d, s.eventsFor(ctx))
+	unlock()
 	if err != nil {
 		return nil, err
 	}

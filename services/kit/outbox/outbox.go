@@ -21,6 +21,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	eventsv1 "github.com/kept-ogp/kept/proto/kept/events/v1"
+	"github.com/kept-ogp/kept/services/kit/keylock"
 	"github.com/kept-ogp/kept/services/kit/stream"
 )
 
@@ -57,7 +58,13 @@ type Relay struct {
 	interval time.Duration
 	logger   *slog.Logger
 	wake     chan struct{}
+	locks    keylock.Locks
 }
+
+// Lock serialises changes to one document with the relay's removal of its
+// sent events; writers hold it for their read-modify-write (see keylock for
+// why FerretDB needs this).
+func (r *Relay) Lock(id any) (unlock func()) { return r.locks.Lock(fmt.Sprint(id)) }
 
 // DefaultInterval is how often the relay scans for entries a writer left
 // behind (it crashed before Flush). Writers Flush right after their update, so
@@ -170,6 +177,8 @@ func (r *Relay) publish(ctx context.Context, id any, raw []bson.Raw) error {
 		sent = append(sent, item)
 	}
 	if len(sent) > 0 {
+		unlock := r.Lock(id)
+		defer unlock()
 		if _, err := r.coll.UpdateOne(ctx, bson.M{"_id": id}, bson.M{"$pullAll": bson.M{Field: sent}}); err != nil {
 			return errors.Join(pubErr, fmt.Errorf("outbox: remove sent entries of %v: %w", id, err))
 		}

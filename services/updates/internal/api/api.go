@@ -23,9 +23,11 @@ import (
 // MaxBody bounds a request body.
 const MaxBody = 1 << 20
 
-// Flusher publishes an update's pending events at once.
+// Flusher publishes an update's pending events at once, and serialises
+// changes to one update with the removal of its sent events.
 type Flusher interface {
 	Flush(ctx context.Context, id any) error
+	Lock(id any) (unlock func())
 }
 
 // Handler serves the updates routes.
@@ -185,6 +187,13 @@ func (h *Handler) decide(c *gin.Context, apply func(*progress.Update, *auth.Prin
 	}
 	ctx := c.Request.Context()
 	p := auth.FromContext(c)
+	unlock := h.Relay.Lock(c.Param("id"))
+	locked := true
+	defer func() {
+		if locked {
+			unlock()
+		}
+	}()
 	for attempt := 0; attempt < 5; attempt++ {
 		u, err := h.Updates.Get(ctx, c.Param("id"))
 		if errors.Is(err, progress.ErrNotFound) {
@@ -207,6 +216,8 @@ func (h *Handler) decide(c *gin.Context, apply func(*progress.Update, *auth.Prin
 			h.internal(c, err)
 			return
 		}
+		unlock()
+		locked = false
 		if u.Public() {
 			if err := h.Relay.Flush(ctx, u.ID); err != nil {
 				h.Logger.WarnContext(ctx, "outbox flush failed; relay will retry", "update", u.ID, "error", err)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -501,4 +502,35 @@ func TestDraftsAreShownOnlyToThoseWhoWorkOnThem(t *testing.T) {
 	e.do(http.MethodPost, "/api/v1/updates/"+rcmpDraft.ID+"/agree", e.token("g", wg("C01", auth.SideGovernment)), nil).want(http.StatusOK)
 	e.do(http.MethodPost, "/api/v1/updates/"+rcmpDraft.ID+"/agree", e.token("c", wg("C01", auth.SideCivilSociety)), nil).want(http.StatusOK)
 	same("RCMP editor after agreement", drafts(rcmp, ""))
+}
+
+// Both sides agreeing at the same moment: neither agreement is lost, the
+// update ends agreed, and exactly one agreed event leaves. FerretDB applies
+// updates as read-then-write, so this holds only because writes to one update
+// are serialised in the process.
+func TestSimultaneousAgreementsAreBothKept(t *testing.T) {
+	e := setup(t)
+	rcmp := e.token("RCMP editor", editor("rcmp-grc"))
+	for round := 0; round < 5; round++ {
+		gov := e.token(fmt.Sprintf("gov %d", round), wg("C01", auth.SideGovernment))
+		cso := e.token(fmt.Sprintf("cso %d", round), wg("C01", auth.SideCivilSociety))
+		u := e.posted(rcmp, "C01.1.1")
+		var wg sync.WaitGroup
+		codes := make([]int, 2)
+		for i, tok := range []string{gov, cso} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				codes[i] = e.do(http.MethodPost, "/api/v1/updates/"+u.ID+"/agree", tok, nil).Code
+			}()
+		}
+		wg.Wait()
+		if codes[0] != http.StatusOK || codes[1] != http.StatusOK {
+			t.Fatalf("round %d: agree statuses %v", round, codes)
+		}
+		got := e.do(http.MethodGet, "/api/v1/updates/"+u.ID, "", nil).want(http.StatusOK).update()
+		if got.State != progress.StateAgreed || len(got.Agreements) != 2 {
+			t.Fatalf("round %d: state %s with %d agreements, want agreed with 2", round, got.State, len(got.Agreements))
+		}
+	}
 }

@@ -123,15 +123,25 @@ func (s *Store) Revisions(ctx context.Context, planID string) ([]Revision, error
 	return out, nil
 }
 
-// LatestRevision returns the plan's newest revision, or nil if none.
+// LatestRevision returns the revision the plan currently stands at, or nil
+// if the plan is unknown. A revision record whose plan write then failed (a
+// conflict) is never returned: the plan document's own counter decides.
 func (s *Store) LatestRevision(ctx context.Context, planID string) (*Revision, error) {
+	doc, err := s.Get(ctx, planID)
+	if errors.Is(err, ErrNotFound) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
 	var r Revision
-	err := s.revisions.FindOne(ctx, bson.M{"plan_id": planID}, options.FindOne().SetSort(bson.M{"revision": -1})).Decode(&r)
+	id := fmt.Sprintf("%s#%d", planID, doc.Revision)
+	err = s.revisions.FindOne(ctx, bson.M{"_id": id}).Decode(&r)
 	if errors.Is(err, mongo.ErrNoDocuments) {
 		return nil, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("latest revision of %s: %w", planID, err)
+		return nil, fmt.Errorf("revision %s: %w", id, err)
 	}
 	return &r, nil
 }

@@ -20,7 +20,9 @@ type Light struct {
 
 // Counts tallies finest-level items (indicators, or milestones without any).
 type Counts struct {
-	Total    int               `json:"total"`
+	Total int `json:"total"`
+	// Complete counts items agreed complete; a disputed claim does not count.
+	Complete int               `json:"complete"`
 	ByLight  map[rag.Light]int `json:"by_light"`
 	ByStatus map[string]int    `json:"by_status"`
 }
@@ -94,7 +96,7 @@ func ForPlan(s *readmodel.Snapshot, today time.Time, rules rag.Rules) Plan {
 		p.Commitments = append(p.Commitments, cs)
 		lights = append(lights, rag.Result{Light: cs.Light.Light, Reason: cs.Light.Reason})
 		p.Counts.add(cs.Counts)
-		all = append(all, upcoming(c, today)...)
+		all = append(all, upcoming(s, c, today)...)
 		p.LastUpdate = later(p.LastUpdate, cs.LastUpdate)
 	}
 	r := rag.Rollup(lights)
@@ -132,7 +134,7 @@ func ForCommitment(s *readmodel.Snapshot, c readmodel.Commitment, today time.Tim
 	r := rag.Rollup(lights)
 	out.Light = Light{r.Light, r.Reason}
 	out.PercentComplete = out.Counts.percent()
-	out.NextDeadlines = firstDeadlines(upcoming(c, today))
+	out.NextDeadlines = firstDeadlines(upcoming(s, c, today))
 	return out
 }
 
@@ -159,6 +161,9 @@ func leaf(v ItemView, s *readmodel.Snapshot, today time.Time, rules rag.Rules, c
 		status = "not_reported"
 	}
 	c.Counts.ByStatus[status]++
+	if status == rag.Complete && !v.Disputed {
+		c.Counts.Complete++
+	}
 	if v.Disputed {
 		c.Disputed++
 	}
@@ -172,6 +177,7 @@ func newCounts() Counts {
 
 func (c *Counts) add(o Counts) {
 	c.Total += o.Total
+	c.Complete += o.Complete
 	for k, v := range o.ByLight {
 		c.ByLight[k] += v
 	}
@@ -185,14 +191,18 @@ func (c Counts) percent() int {
 	if c.Total == 0 {
 		return 0
 	}
-	return c.ByStatus[rag.Complete] * 100 / c.Total
+	return c.Complete * 100 / c.Total
 }
 
-// upcoming lists the commitment's finest-level items due today or later.
-func upcoming(c readmodel.Commitment, today time.Time) []Deadline {
+// upcoming lists the commitment's finest-level items due today or later and
+// not yet agreed complete.
+func upcoming(s *readmodel.Snapshot, c readmodel.Commitment, today time.Time) []Deadline {
 	day := today.Format("2006-01-02")
 	var out []Deadline
 	add := func(code string, title readmodel.Text, d readmodel.Deadline) {
+		if st, ok := s.Statuses[code]; ok && st.Status == rag.Complete && st.State != "disputed" {
+			return
+		}
 		if d.Kind == "date" && d.Due >= day {
 			out = append(out, Deadline{Code: code, Title: title, Words: d.Original, Due: d.Due, Approximate: d.Approximate})
 		}

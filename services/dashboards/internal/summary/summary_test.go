@@ -341,8 +341,9 @@ func TestNextDeadlines(t *testing.T) {
 	for _, d := range p.NextDeadlines {
 		got = append(got, d.Code+"@"+d.Due)
 	}
-	// Sorted by date then code, across commitments, past ones left out, at most 5.
-	want := "C01.1.3@2026-07-01 C01.1.4@2026-07-01 C02.2.1@2026-08-15 C01.2.1@2026-09-29 C01.2.2@2026-09-30"
+	// Sorted by date then code, across commitments, past ones and those agreed
+	// complete (C02.2.1) left out, at most 5.
+	want := "C01.1.3@2026-07-01 C01.1.4@2026-07-01 C01.2.1@2026-09-29 C01.2.2@2026-09-30 C01.3@2027-12-31"
 	if strings.Join(got, " ") != want {
 		t.Errorf("plan next deadlines = %v\nwant %s", got, want)
 	}
@@ -355,9 +356,9 @@ func TestNextDeadlines(t *testing.T) {
 	for _, d := range c02.NextDeadlines {
 		got = append(got, d.Code)
 	}
-	// C02.1.1 and C02.1.2 are past; C02.1.4 has no date; milestones with
-	// indicators are not listed themselves.
-	if strings.Join(got, " ") != "C02.2.1 C02.1.3 C02.3" {
+	// C02.1.1 and C02.1.2 are past; C02.1.4 has no date; C02.2.1 is agreed
+	// complete; milestones with indicators are not listed themselves.
+	if strings.Join(got, " ") != "C02.1.3 C02.3" {
 		t.Errorf("C02 next deadlines = %v", got)
 	}
 	if n := len(ForCommitment(snap, snap.Commitments[3], today, rag.Rules{}).NextDeadlines); n != 0 {

@@ -4,11 +4,13 @@ GO ?= go
 BIN := $(CURDIR)/bin
 GOBIN_DIR := $(shell $(GO) env GOPATH)/bin
 PROTOC_GEN_GO_VERSION := v1.36.12
+HELM_VERSION := v4.3.2
+HELM_KUBE_VERSION := 1.33.0
 STATICCHECK_VERSION := v0.8.2
-MODULES := proto services/kit services/devenv services/commitments services/updates services/dashboards services/kept tests
+MODULES := proto services/kit services/devenv services/commitments services/updates services/dashboards services/kept tests tests/k8s
 SERVICES := commitments updates dashboards
 
-.PHONY: run build test test-unit test-e2e bench proto proto-check lint fmt tools deps fuzz clean
+.PHONY: run build test bench proto proto-check lint fmt tools deps fuzz clean helm-lint
 
 ## run: all services in one process on embedded FerretDB (./var), loads the Canadian plan
 run: build
@@ -55,6 +57,12 @@ lint:
 	@for m in $(MODULES); do (cd $$m && $(GO) vet ./...) || exit 1; done
 	@test -x $(GOBIN_DIR)/staticcheck || $(GO) install honnef.co/go/tools/cmd/staticcheck@$(STATICCHECK_VERSION)
 	@for m in $(MODULES); do (cd $$m && $(GOBIN_DIR)/staticcheck ./...) || exit 1; done
+
+## helm-lint: helm lint --strict on charts/kept, for its defaults and each deploy/values-*.yaml (helm built from the Go module proxy)
+helm-lint:
+	@$(GO) version -m $(GOBIN_DIR)/helm 2>/dev/null | grep -q 'helm.sh/helm/v4[[:space:]]*$(HELM_VERSION)' || $(GO) install helm.sh/helm/v4/cmd/helm@$(HELM_VERSION)
+	$(GOBIN_DIR)/helm lint --strict --kube-version $(HELM_KUBE_VERSION) charts/kept
+	@for f in deploy/values-*.yaml; do echo "== helm lint -f $$f"; $(GOBIN_DIR)/helm lint --strict --kube-version $(HELM_KUBE_VERSION) -f $$f charts/kept || exit 1; done
 
 fmt:
 	gofmt -w $(MODULES)

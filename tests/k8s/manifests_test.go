@@ -751,9 +751,31 @@ func TestChartRefuses(t *testing.T) {
 			if err == nil {
 				t.Fatalf("rendered with %s; want a refusal", c.set)
 			}
+			t.Logf("refused: %v", err)
 			if !strings.Contains(err.Error(), c.want) {
 				t.Errorf("refused with %v; want a message naming %q", err, c.want)
 			}
 		})
+	}
+}
+
+// TestPerServiceMongoSecret: one service's database may live elsewhere.
+func TestPerServiceMongoSecret(t *testing.T) {
+	r := render(t, []string{"deploy/values-small.yaml"}, `services.updates.mongodb={"existingSecret":"kept-updates-mongodb","uriKey":"connection"}`)
+	checkInvariants(t, r)
+	for _, d := range r.Deployments {
+		for _, e := range d.Spec.Template.Spec.Containers[0].Env {
+			if e.Name != "MONGODB_URI" {
+				continue
+			}
+			ref := e.ValueFrom.SecretKeyRef
+			want := "kept-mongodb/uri"
+			if d.Name == "kept-updates" {
+				want = "kept-updates-mongodb/connection"
+			}
+			if got := ref.Name + "/" + ref.Key; got != want {
+				t.Errorf("Deployment %s: MONGODB_URI from %s, want %s", d.Name, got, want)
+			}
+		}
 	}
 }

@@ -157,7 +157,7 @@ type grafanaPanel struct {
 		Expr  string `json:"expr"`
 		RefID string `json:"refId"`
 	} `json:"targets"`
-	Panels  []grafanaPanel `json:"panels"`
+	Panels  []grafanaPanel           `json:"panels"`
 	GridPos struct{ H, W, X, Y int } `json:"gridPos"`
 }
 

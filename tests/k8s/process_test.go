@@ -495,4 +495,3 @@ func get(url string) (string, error) {
 	}
 	return string(b), err
 }
-

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"strings"
 	"sync"
 	"syscall"
 
@@ -81,16 +82,15 @@ func Open(ctx context.Context, cfg config.Common, opts Options) (*Process, error
 	if err != nil {
 		return nil, err
 	}
-	ropts, err := redis.ParseURL(cfg.RedisURL)
+	rdb, addr, err := redisClient(cfg.RedisURL)
 	if err != nil {
 		_ = mc.Disconnect(ctx)
 		return nil, fmt.Errorf("REDIS_URL: %w", err)
 	}
-	rdb := redis.NewClient(ropts)
 	if err := rdb.Ping(ctx).Err(); err != nil {
 		_ = mc.Disconnect(ctx)
 		_ = rdb.Close()
-		return nil, fmt.Errorf("redis ping %s: %w", ropts.Addr, err)
+		return nil, fmt.Errorf("redis ping %s: %w", addr, err)
 	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
@@ -100,6 +100,23 @@ func Open(ctx context.Context, cfg config.Common, opts Options) (*Process, error
 	}
 	return &Process{Config: cfg, Logger: logger, Mongo: mc, Redis: rdb, Registry: reg, Tracing: tr,
 		Tokens: auth.NewStore(mc.Database(cfg.AuthDatabase)), Stream: sm}, nil
+}
+
+// redisClient opens a standalone client, or a Sentinel failover client when
+// the URL names a master ("redis://sentinel-1:26379?master_name=mymaster&addr=sentinel-2:26379").
+func redisClient(url string) (redis.UniversalClient, string, error) {
+	if strings.Contains(url, "master_name=") {
+		fo, err := redis.ParseFailoverURL(url)
+		if err != nil {
+			return nil, "", err
+		}
+		return redis.NewFailoverClient(fo), "sentinel " + strings.Join(fo.SentinelAddrs, ","), nil
+	}
+	o, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, "", err
+	}
+	return redis.NewClient(o), o.Addr, nil
 }
 
 // Deps returns the dependencies of the named service, with its own database.

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 	"go.mongodb.org/mongo-driver/v2/mongo/readpref"
@@ -38,3 +39,16 @@ func IsDuplicateKey(err error) bool { return mongo.IsDuplicateKeyError(err) }
 
 // IsNotFound reports that a single-document query matched nothing.
 func IsNotFound(err error) bool { return errors.Is(err, mongo.ErrNoDocuments) }
+
+// IsFerretDB reports whether the server is FerretDB, whose updates are a read
+// followed by a write and whose filters other than {_id} read the whole
+// collection. Callers then rely on in-process locking (kit/keylock) instead of
+// version filters, which FerretDB cannot make atomic anyway.
+func IsFerretDB(ctx context.Context, c *mongo.Client) (bool, error) {
+	var info bson.M
+	if err := c.Database("admin").RunCommand(ctx, bson.D{{Key: "buildInfo", Value: 1}}).Decode(&info); err != nil {
+		return false, fmt.Errorf("mongodb buildInfo: %w", err)
+	}
+	_, ok := info["ferretdbVersion"]
+	return ok, nil
+}

@@ -21,6 +21,12 @@ func TestConnectPingAndErrorHelpers(t *testing.T) {
 	}
 	defer s.Stop()
 	c, err := Connect(ctx, s.URI())
+	if err == nil {
+		// The services pick their write strategy from this answer.
+		if ferret, ferr := IsFerretDB(ctx, c); ferr != nil || !ferret {
+			t.Fatalf("IsFerretDB on FerretDB = %v, %v", ferret, ferr)
+		}
+	}
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kept-ogp/kept/services/kit/mongox"
 	"github.com/kept-ogp/kept/services/kit/outbox"
 	"github.com/kept-ogp/kept/services/kit/runtime"
 	"github.com/kept-ogp/kept/services/kit/stream"
@@ -38,6 +39,13 @@ func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 	ups := progress.NewStore(d.DB)
 	if err := ups.EnsureIndexes(ctx); err != nil {
 		return nil, err
+	}
+	ferret, err := mongox.IsFerretDB(ctx, d.Mongo)
+	if err != nil {
+		return nil, err
+	}
+	if ferret {
+		ups.UseIDOnlyFilters()
 	}
 	pub := stream.NewPublisher(d.Redis, progress.Stream, d.Config.StreamMaxLen)
 	relay := outbox.NewRelay(ups.Collection(), pub, 0, d.Logger)

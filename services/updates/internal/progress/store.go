@@ -29,7 +29,16 @@ var ErrNotFound = errors.New("no such update")
 var ErrConflict = errors.New("update changed concurrently")
 
 // Store keeps updates in the updates service's database.
-type Store struct{ coll *mongo.Collection }
+type Store struct {
+	coll *mongo.Collection
+	// idOnly drops the version from write filters: on FerretDB they cannot be
+	// atomic and make every write read the whole collection, so writers are
+	// serialised in the process instead (see kit/keylock).
+	idOnly bool
+}
+
+// UseIDOnlyFilters is for FerretDB; see Store.idOnly.
+func (s *Store) UseIDOnlyFilters() { s.idOnly = true }
 
 // NewStore uses the "updates" collection of db.
 func NewStore(db *mongo.Database) *Store { return &Store{coll: db.Collection("updates")} }
@@ -89,7 +98,11 @@ func (s *Store) Save(ctx context.Context, u *Update) error {
 		}
 		upd["$push"] = bson.M{"outbox": e}
 	}
-	res, err := s.coll.UpdateOne(ctx, bson.M{"_id": u.ID, "version": prev}, upd)
+	filter := bson.M{"_id": u.ID, "version": prev}
+	if s.idOnly {
+		filter = bson.M{"_id": u.ID}
+	}
+	res, err := s.coll.UpdateOne(ctx, filter, upd)
 	if err != nil {
 		return fmt.Errorf("save update %s: %w", u.ID, err)
 	}

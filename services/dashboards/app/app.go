@@ -17,6 +17,7 @@ import (
 	"github.com/kept-ogp/kept/services/dashboards/internal/rag"
 	"github.com/kept-ogp/kept/services/dashboards/internal/readmodel"
 	"github.com/kept-ogp/kept/services/kit/config"
+	"github.com/kept-ogp/kept/services/kit/mongox"
 	"github.com/kept-ogp/kept/services/kit/runtime"
 	"github.com/kept-ogp/kept/services/kit/stream"
 )
@@ -56,6 +57,13 @@ func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 	st := readmodel.New(d.DB)
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return nil, err
+	}
+	ferret, err := mongox.IsFerretDB(ctx, d.Mongo)
+	if err != nil {
+		return nil, err
+	}
+	if ferret {
+		st.UseIDOnlyFilters()
 	}
 	h := &api.Handler{Store: st, Rules: rules, Allowlist: allow, Zone: d.Config.TimeZone, Now: time.Now,
 		PublicBase: os.Getenv("PUBLIC_BASE_URL"), Logger: d.Logger, Staleness: 2 * time.Second}

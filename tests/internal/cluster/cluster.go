@@ -7,6 +7,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
@@ -87,7 +88,7 @@ func Start(t testing.TB) *Cluster {
 		t.Fatal(err)
 	}
 	mongoAddr := FreeAddr(t)
-	c.start(t, "mongo", []string{filepath.Join(dir, "kept"), "mongo", "--addr", mongoAddr, "--data", filepath.Join(dir, "data"), "--pprof", os.Getenv("KEPT_MONGO_PPROF")}, nil)
+	c.start(t, "mongo", []string{filepath.Join(dir, "kept"), "mongo", "--addr", mongoAddr, "--data", filepath.Join(dir, "data"), "--pprof", os.Getenv("KEPT_MONGO_PPROF"), "--debug=" + fmt.Sprint(os.Getenv("KEPT_MONGO_DEBUG") != "")}, nil)
 	c.MongoURI = "mongodb://" + mongoAddr + "/"
 	WaitTCP(t, mongoAddr)
 	for _, name := range []string{"commitments", "updates", "dashboards"} {

@@ -84,7 +84,14 @@ type Status struct {
 // Store is the dashboards database.
 type Store struct {
 	plans, commitments, statuses *mongo.Collection
+	// idOnly writes statuses by _id alone: on FerretDB a longer filter reads
+	// the whole collection and is not atomic anyway; one consumer per process
+	// applies events in order, so nothing races there.
+	idOnly bool
 }
+
+// UseIDOnlyFilters is for FerretDB; see Store.idOnly.
+func (s *Store) UseIDOnlyFilters() { s.idOnly = true }
 
 // New uses db, which the dashboards service owns.
 func New(db *mongo.Database) *Store {
@@ -151,7 +158,11 @@ func (s *Store) applyUpdate(ctx context.Context, u *eventsv1.UpdateChanged, vers
 		if !newer(st, cur) {
 			return nil
 		}
-		res, err := s.statuses.ReplaceOne(ctx, bson.M{"_id": st.ID, "update_id": cur.UpdateID, "version": cur.Version}, st)
+		filter := bson.M{"_id": st.ID, "update_id": cur.UpdateID, "version": cur.Version}
+		if s.idOnly {
+			filter = bson.M{"_id": st.ID}
+		}
+		res, err := s.statuses.ReplaceOne(ctx, filter, st)
 		if err != nil {
 			return wrap(err, "replace status", st.ID)
 		}

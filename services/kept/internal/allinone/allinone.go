@@ -159,13 +159,18 @@ func Mongo(ctx context.Context, args []string, out io.Writer) error {
 	data := fs.String("data", "./var", "data directory")
 	addr := fs.String("addr", DefaultMongoAddr, "listen address")
 	pprofAddr := fs.String("pprof", "", "serve Go profiles on this address (for performance work)")
+	debug := fs.Bool("debug", false, "log every command FerretDB receives (for performance work; logs contain data)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
 	if *pprofAddr != "" {
 		go func() { _ = http.ListenAndServe(*pprofAddr, nil) }()
 	}
-	s, err := ferret.Start(ctx, ferret.Options{Dir: filepath.Join(*data, "ferretdb"), Addr: *addr})
+	opts := ferret.Options{Dir: filepath.Join(*data, "ferretdb"), Addr: *addr}
+	if *debug {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	}
+	s, err := ferret.Start(ctx, opts)
 	if err != nil {
 		return err
 	}

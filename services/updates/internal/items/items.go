@@ -41,8 +41,10 @@ func New(db *mongo.Database) *Store { return &Store{coll: db.Collection("items")
 // Get returns an item of a plan by code.
 func (s *Store) Get(ctx context.Context, plan, code string) (*Item, error) {
 	var it Item
-	err := s.coll.FindOne(ctx, bson.M{"_id": plan + "/" + code, "removed": false}).Decode(&it)
-	if errors.Is(err, mongo.ErrNoDocuments) {
+	// Filter by _id alone (FerretDB reads the whole collection for anything
+	// else) and check "removed" here.
+	err := s.coll.FindOne(ctx, bson.M{"_id": plan + "/" + code}).Decode(&it)
+	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && it.Removed) {
 		return nil, ErrNotFound
 	}
 	if err != nil {

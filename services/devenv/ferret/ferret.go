@@ -62,7 +62,10 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 	f, err := ferretdb.New(&ferretdb.Config{
 		Listener:  ferretdb.ListenerConfig{TCP: addr},
 		Handler:   "sqlite",
-		SQLiteURL: "file:" + abs + "/",
+		// BEGIN IMMEDIATE takes the write lock up front, so concurrent writers
+		// wait (busy_timeout) instead of failing with SQLITE_BUSY when a read
+		// transaction tries to become a write one.
+		SQLiteURL: "file:" + abs + "/?_txlock=immediate",
 		Logger:    logger,
 	})
 	if err != nil {

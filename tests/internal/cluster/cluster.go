@@ -138,6 +138,13 @@ func (c *Cluster) start(t testing.TB, name string, argv, env []string) {
 		logf.Close()
 		if t.Failed() {
 			b, _ := os.ReadFile(logf.Name())
+			var errs []byte
+			for _, line := range bytes.Split(b, []byte("\n")) {
+				if bytes.Contains(line, []byte(`"level":"ERROR"`)) || bytes.Contains(line, []byte(`"level":"WARN"`)) {
+					errs = append(append(errs, line...), '\n')
+				}
+			}
+			t.Logf("--- %s: warnings and errors (last 3000 bytes) ---\n%s", name, Tail(errs, 3000))
 			t.Logf("--- log of %s (last 3000 bytes) ---\n%s", name, Tail(b, 3000))
 		}
 	})

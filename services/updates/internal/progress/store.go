@@ -46,14 +46,17 @@ func NewStore(db *mongo.Database) *Store { return &Store{coll: db.Collection("up
 // Collection is what the outbox relay drains.
 func (s *Store) Collection() *mongo.Collection { return s.coll }
 
-// EnsureIndexes creates the indexes the listing queries use.
+// EnsureIndexes creates the indexes the listing queries use. One call per
+// index: FerretDB 1.24 drops the connection when createIndexes names several
+// indexes that already exist, which every restart does.
 func (s *Store) EnsureIndexes(ctx context.Context) error {
-	_, err := s.coll.Indexes().CreateMany(ctx, []mongo.IndexModel{
-		{Keys: bson.D{{Key: "plan", Value: 1}, {Key: "commitment", Value: 1}, {Key: "posted_at", Value: -1}}},
-		{Keys: bson.D{{Key: "plan", Value: 1}, {Key: "item", Value: 1}, {Key: "posted_at", Value: -1}}},
-	})
-	if err != nil {
-		return fmt.Errorf("index updates: %w", err)
+	for _, keys := range []bson.D{
+		{{Key: "plan", Value: 1}, {Key: "commitment", Value: 1}, {Key: "posted_at", Value: -1}},
+		{{Key: "plan", Value: 1}, {Key: "item", Value: 1}, {Key: "posted_at", Value: -1}},
+	} {
+		if _, err := s.coll.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: keys}); err != nil {
+			return fmt.Errorf("index updates: %w", err)
+		}
 	}
 	return nil
 }

@@ -57,3 +57,30 @@ func TestImportRules(t *testing.T) {
 		t.Fatalf("re-import duplicated the plan: %s", plans.Body)
 	}
 }
+
+// A file that is not a plan at all is refused as the file's fault (422), with
+// the reason, never as a server error.
+func TestImportRefusesFilesThatAreNotPlans(t *testing.T) {
+	c := cluster.Start(t)
+	admin := c.Token(t, "admin", "admin")
+	api := c.URLs["commitments"] + "/api/v1/plans/import"
+	for name, tc := range map[string]struct {
+		query string
+		body  []byte
+		want  string
+	}{
+		"empty":                {"?filename=e.csv", []byte{}, "empty"},
+		"header only":          {"?filename=h.csv", bytes.SplitN(cluster.RealPlan(t), []byte("\n"), 2)[0], "no rows"},
+		"csv named xlsx":       {"?filename=p.xlsx", cluster.RealPlan(t), "zip"},
+		"unknown encoding":     {"?filename=p.csv&encoding=klingon", cluster.RealPlan(t), "encoding"},
+		"utf-8 given encoding": {"?filename=p.csv&encoding=windows-1252", cluster.RealPlan(t), "UTF-8"},
+	} {
+		r := cluster.Do(t, "POST", api+tc.query, admin, tc.body)
+		if r.Status != http.StatusUnprocessableEntity || !bytes.Contains(r.Body, []byte(`"row":0`)) || !bytes.Contains(r.Body, []byte(tc.want)) {
+			t.Errorf("%s: %d %s", name, r.Status, cluster.Tail(r.Body, 300))
+		}
+	}
+	if r := cluster.Do(t, "GET", c.URLs["commitments"]+"/api/v1/plans", "", nil); !bytes.Contains(r.Body, []byte(`"plans":[]`)) {
+		t.Fatalf("a refused file left a plan: %s", r.Body)
+	}
+}

@@ -5,6 +5,7 @@ package app
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -67,7 +68,7 @@ func (s *Service) Import(ctx context.Context, r io.Reader, filename string, opts
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", filename, err)
 	}
-	pf, err := planfile.Parse(bytes.NewReader(raw), filename, opts)
+	pf, err := parse(raw, filename, opts)
 	if err != nil {
 		return nil, err
 	}
@@ -88,7 +89,7 @@ func (s *Service) ImportIfChanged(ctx context.Context, r io.Reader, filename, by
 	if err != nil {
 		return nil, false, fmt.Errorf("read %s: %w", filename, err)
 	}
-	pf, err := planfile.Parse(bytes.NewReader(raw), filename, planfile.Options{})
+	pf, err := parse(raw, filename, planfile.Options{})
 	if err != nil {
 		return nil, false, err
 	}
@@ -101,6 +102,18 @@ func (s *Service) ImportIfChanged(ctx context.Context, r io.Reader, filename, by
 	}
 	rev, err := s.Import(ctx, bytes.NewReader(raw), filename, planfile.Options{}, by)
 	return rev, err == nil, err
+}
+
+// parse reads a plan file. Every failure is the file's fault (empty, not a
+// spreadsheet, wrong encoding), so a whole-file problem is reported like a
+// row problem, on row 0, and the API answers 422 rather than 500.
+func parse(raw []byte, filename string, opts planfile.Options) (*planfile.Plan, error) {
+	pf, err := planfile.Parse(bytes.NewReader(raw), filename, opts)
+	var ve *planfile.ValidationError
+	if err != nil && !errors.As(err, &ve) {
+		return nil, &planfile.ValidationError{Errors: []planfile.FieldError{{Row: 0, Message: err.Error()}}}
+	}
+	return pf, err
 }
 
 // SetDeadline stores a date the PoC set by hand.

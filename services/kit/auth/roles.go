@@ -31,8 +31,26 @@ type Role struct {
 	Side       string `bson:"side,omitempty" json:"side,omitempty"`
 }
 
-// Validate names what is wrong with a role.
+// Validate names what is wrong with a role, including fields the kind does
+// not use: a role that looks scoped must be scoped.
 func (r Role) Validate() error {
+	extra := func(fields ...string) error {
+		return fmt.Errorf("role %s does not take %s", r.Kind, strings.Join(fields, " or "))
+	}
+	switch r.Kind {
+	case KindAgencyEditor:
+		if r.Plan != "" || r.Commitment != "" || r.Side != "" {
+			return extra("plan", "commitment", "side")
+		}
+	case KindWGMember:
+		if r.Org != "" {
+			return extra("org")
+		}
+	case KindPoC, KindAdmin:
+		if r.Org != "" || r.Plan != "" || r.Commitment != "" || r.Side != "" {
+			return extra("org", "plan", "commitment", "side")
+		}
+	}
 	switch r.Kind {
 	case KindAgencyEditor:
 		if r.Org == "" {

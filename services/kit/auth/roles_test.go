@@ -154,3 +154,18 @@ func TestPrincipalPermissions(t *testing.T) {
 		t.Error("EditsFor must look at agency_editor grants only")
 	}
 }
+
+// A role carrying fields its kind ignores would look scoped while being
+// global (an "admin of one plan" is a full admin), so it is refused.
+func TestRolesWithFieldsTheirKindIgnoresAreRefused(t *testing.T) {
+	for _, r := range []Role{
+		{Kind: KindAdmin, Plan: "ca-nap6"},
+		{Kind: KindPoC, Org: "rcmp-grc"},
+		{Kind: KindAgencyEditor, Org: "rcmp-grc", Commitment: "C01"},
+		{Kind: KindWGMember, Plan: "ca-nap6", Commitment: "C01", Side: SideGovernment, Org: "rcmp-grc"},
+	} {
+		if err := r.Validate(); err == nil || !strings.Contains(err.Error(), "does not take") {
+			t.Errorf("%+v: err = %v", r, err)
+		}
+	}
+}

@@ -383,6 +383,15 @@ func (b *builder) add(r row) {
 	if mcode == "" {
 		b.fail(r.num, r.col(colMilestoneCode), "a milestone code is required")
 	}
+	// Codes appear in URLs and embed snippets, so they keep to a safe alphabet.
+	for _, f := range []struct{ col, code string }{{colCommitmentCode, ccode}, {colMilestoneCode, mcode}, {colIndicatorCode, icode}} {
+		if f.code != "" && !validCode(f.code) {
+			b.fail(r.num, r.col(f.col), "%q is not a usable code: %s", f.code, codeRule)
+			if f.col != colIndicatorCode {
+				ccode, mcode = "", "" // cannot place the row; its other errors are still reported
+			}
+		}
+	}
 	// The row's deadline and organisations are checked even when it cannot
 	// be placed, so that one pass finds every error.
 	dl := b.deadline(r)
@@ -411,6 +420,8 @@ func (b *builder) planFields(r row) {
 	id, start, end, words := r.get(colPlanID), r.get(colPlanStart), r.get(colPlanEnd), r.words(colPlanTitle)
 	if id == "" {
 		b.fail(r.num, r.col(colPlanID), "a plan id is required")
+	} else if !validCode(id) && b.planRow == 0 {
+		b.fail(r.num, r.col(colPlanID), "%q is not a usable plan id: %s", id, codeRule)
 	}
 	if b.planRow == 0 {
 		b.planRow = r.num
@@ -724,4 +735,24 @@ func countOf(n, total int) string {
 		return "all"
 	}
 	return fmt.Sprintf("%d of %d", n, total)
+}
+
+// codeRule explains validCode to the person fixing the file.
+const codeRule = "use 1 to 64 letters, digits, '.', '-' or '_', starting with a letter or digit (for example ca-nap6 or C01.1.1)"
+
+// validCode accepts plan ids and commitment, milestone and indicator codes
+// that are safe in a URL path segment.
+func validCode(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i, r := range s {
+		switch {
+		case r >= 'a' && r <= 'z', r >= 'A' && r <= 'Z', r >= '0' && r <= '9':
+		case i > 0 && (r == '.' || r == '-' || r == '_'):
+		default:
+			return false
+		}
+	}
+	return true
 }

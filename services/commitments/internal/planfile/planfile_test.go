@@ -565,3 +565,31 @@ func TestXLSX(t *testing.T) {
 		t.Errorf("got %v", err)
 	}
 }
+
+// Plan ids and codes end up in URLs and embed snippets: ones that could not be
+// fetched back (a slash, a space, 5,000 characters) are refused by row and column.
+func TestUnusableCodesAreRefused(t *testing.T) {
+	real := string(readReal(t))
+	cases := map[string]struct{ from, to, column string }{
+		"plan id with a slash":    {"ca-nap6,", "../../etc,", "plan_id"},
+		"very long plan id":       {"ca-nap6,", strings.Repeat("p", 5000) + ",", "plan_id"},
+		"commitment with a space": {",C01,", ",C 01,", "commitment_code"},
+		"indicator with a query":  {",C01.1.1,", ",C01.1.1?x=1,", "indicator_code"},
+	}
+	for name, c := range cases {
+		t.Run(name, func(t *testing.T) {
+			in := strings.Replace(real, c.from, c.to, 1)
+			if c.column == "plan_id" {
+				in = strings.ReplaceAll(real, c.from, c.to)
+			}
+			_, err := ParseCSV(strings.NewReader(in), Options{})
+			var ve *ValidationError
+			if !errors.As(err, &ve) {
+				t.Fatalf("err = %v, want a ValidationError", err)
+			}
+			if ve.Errors[0].Column != c.column || ve.Errors[0].Row != 2 || !strings.Contains(ve.Errors[0].Message, "not a usable") {
+				t.Fatalf("first error = %+v", ve.Errors[0])
+			}
+		})
+	}
+}

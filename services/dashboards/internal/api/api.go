@@ -301,8 +301,17 @@ func (h *Handler) commitmentBadge(c *gin.Context) {
 
 func result(l summary.Light) rag.Result { return rag.Result{Light: l.Light, Reason: l.Reason} }
 
+// counts maps the summary's counts to the widget's, where "" is the key for
+// items with no agreed update (the summary calls them "not_reported").
 func counts(c summary.Counts) widget.Counts {
-	return widget.Counts{ByLight: c.ByLight, ByStatus: c.ByStatus, Total: c.Total}
+	by := make(map[string]int, len(c.ByStatus))
+	for k, v := range c.ByStatus {
+		if k == "not_reported" {
+			k = ""
+		}
+		by[k] += v
+	}
+	return widget.Counts{ByLight: c.ByLight, ByStatus: by, Total: c.Total}
 }
 
 func fallback(asked, used string) string {

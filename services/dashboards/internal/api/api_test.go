@@ -3,6 +3,7 @@ package api_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -404,5 +405,32 @@ func TestLanguageFromQueryOrHeader(t *testing.T) {
 	}
 	if b := e.get("/badge/plans/ca-nap6/commitments/C01.svg", "Accept-Language", "fr").Body.String(); !strings.Contains(b, "Pas encore de suivi") || !strings.Contains(b, `xml:lang="fr"`) {
 		t.Errorf("French badge: %s", b)
+	}
+}
+
+// The widget's table by completion level counts the items nobody has reported
+// on yet, so the rows add up to the total.
+func TestWidgetCountsItemsWithoutAgreedUpdate(t *testing.T) {
+	e := setup(t)
+	e.seed()
+	var sum struct {
+		Plan struct {
+			Counts struct {
+				Total    int            `json:"total"`
+				ByStatus map[string]int `json:"by_status"`
+			} `json:"counts"`
+		} `json:"plan"`
+	}
+	if err := json.Unmarshal(e.get("/api/v1/dashboards/plans/ca-nap6").Body.Bytes(), &sum); err != nil {
+		t.Fatal(err)
+	}
+	n := sum.Plan.Counts.ByStatus["not_reported"]
+	if n == 0 {
+		t.Fatalf("seeded plan has no unreported items: %+v", sum.Plan.Counts)
+	}
+	html := e.get("/embed/plans/ca-nap6?lang=en").Body.String()
+	want := fmt.Sprintf(`<th scope="row">No agreed update yet</th><td class="kw-n">%d</td>`, n)
+	if !strings.Contains(html, want) {
+		t.Fatalf("widget lacks %s", want)
 	}
 }

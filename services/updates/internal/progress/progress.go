@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/kept-ogp/kept/services/kit/auth"
@@ -186,7 +187,23 @@ func checkText(add func(string, string), field string, t Text, max int, required
 		if n := utf8.RuneCountInString(v); n > max {
 			add(field+"."+lang, fmt.Sprintf("is %d characters; the limit is %d", n, max))
 		}
+		if i, r, ok := controlChar(v); ok {
+			add(field+"."+lang, fmt.Sprintf("contains the control character U+%04X at character %d; only line breaks and tabs are allowed", r, i+1))
+		}
 	}
+}
+
+// controlChar finds a control character other than a line break or tab:
+// such text would corrupt terminals, CSV exports and feeds downstream.
+func controlChar(s string) (int, rune, bool) {
+	i := 0
+	for _, r := range s {
+		if unicode.IsControl(r) && r != '\n' && r != '\r' && r != '\t' {
+			return i, r, true
+		}
+		i++
+	}
+	return 0, 0, false
 }
 
 func empty(t Text) bool {

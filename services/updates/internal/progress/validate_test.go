@@ -144,3 +144,18 @@ func TestDelayReasonMessageNamesTheDueDate(t *testing.T) {
 		t.Errorf("Validate = %v, want the due date named", err)
 	}
 }
+
+// Control characters (NUL, escape sequences) are refused with where they are;
+// line breaks and tabs are fine.
+func TestControlCharactersAreRefused(t *testing.T) {
+	d := Draft{Plan: "p", Item: "i", Period: "2026-06", Status: "limited", Progress: Text{"en": "a\u0000b\u001b[31m"}}
+	err := d.Validate("", time.Now())
+	var ie *InvalidError
+	if !errors.As(err, &ie) || !strings.Contains(ie.Error(), "progress.en: contains the control character U+0000 at character 2") {
+		t.Fatalf("err = %v", err)
+	}
+	d.Progress = Text{"en": "line one\nline two\ttabbed\r\n"}
+	if err := d.Validate("", time.Now()); err != nil {
+		t.Fatalf("line breaks and tabs refused: %v", err)
+	}
+}

@@ -4,6 +4,8 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
+
+	"github.com/kept-ogp/kept/services/kit/httpserver"
 )
 
 // AdminRoutes mounts the token admin API on g; every route needs an admin token.
@@ -25,8 +27,7 @@ func AdminRoutes(g *gin.RouterGroup, s *Store) {
 			Name  string `json:"name"`
 			Roles []Role `json:"roles"`
 		}
-		if err := c.ShouldBindJSON(&req); err != nil {
-			abort(c, http.StatusBadRequest, "bad_request", "body must be JSON {name, roles[]}: "+err.Error())
+		if !httpserver.BindJSON(c, &req, `{"name":"...","roles":[{"kind":"agency_editor","org":"rcmp-grc"}]}`) {
 			return
 		}
 		t, secret, err := s.Create(c.Request.Context(), req.Name, FromContext(c).Name, req.Roles)

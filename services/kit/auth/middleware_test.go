@@ -281,7 +281,7 @@ func TestAdminRoutes(t *testing.T) {
 		code int
 		msg  string
 	}{
-		`not json`:                               {http.StatusBadRequest, "body must be JSON"},
+		`not json`:                               {http.StatusBadRequest, "the body is not valid JSON"},
 		`{"name":"x","roles":[]}`:                {http.StatusUnprocessableEntity, "at least one role"},
 		`{"name":"","roles":[{"kind":"admin"}]}`: {http.StatusUnprocessableEntity, "name is required"},
 		`{"name":"x","roles":[{"kind":"wg_member","plan":"ca-nap6","commitment":"C01","side":"press"}]}`: {http.StatusUnprocessableEntity, `got "press"`},

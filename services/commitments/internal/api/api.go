@@ -73,7 +73,7 @@ type planSummary struct {
 
 func summary(d store.PlanDoc) planSummary {
 	return planSummary{ID: d.ID, Title: d.Plan.Title, Start: d.Plan.Start, End: d.Plan.End, Languages: d.Plan.Languages,
-		Revision: d.Revision, Version: d.Version, Counts: d.Plan.Count(), UpdatedAt: d.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z")}
+		Revision: d.Revision, Version: d.Version, Counts: d.Counts, UpdatedAt: d.UpdatedAt.UTC().Format("2006-01-02T15:04:05Z")}
 }
 
 func (h *Handler) listPlans(c *gin.Context) {

@@ -29,10 +29,12 @@ var ErrNotFound = errors.New("plan not found")
 
 // PlanDoc is the stored plan aggregate.
 type PlanDoc struct {
-	ID        string         `bson:"_id"`
-	Version   int64          `bson:"version"`
-	Revision  int64          `bson:"revision"`
-	Plan      catalog.Plan   `bson:"plan"`
+	ID       string       `bson:"_id"`
+	Version  int64        `bson:"version"`
+	Revision int64        `bson:"revision"`
+	Plan     catalog.Plan `bson:"plan"`
+	// Counts is kept beside the tree so listing plans need not read trees.
+	Counts    catalog.Counts `bson:"counts"`
 	UpdatedAt time.Time      `bson:"updated_at"`
 	Outbox    []outbox.Entry `bson:"outbox"`
 }
@@ -96,9 +98,9 @@ func (s *Store) Get(ctx context.Context, id string) (*PlanDoc, error) {
 	return &d, nil
 }
 
-// List returns every plan, sorted by id.
+// List returns every plan, sorted by id, without its commitments.
 func (s *Store) List(ctx context.Context) ([]PlanDoc, error) {
-	cur, err := s.plans.Find(ctx, bson.M{}, options.Find().SetProjection(bson.M{"outbox": 0}).SetSort(bson.M{"_id": 1}))
+	cur, err := s.plans.Find(ctx, bson.M{}, options.Find().SetProjection(bson.M{"outbox": 0, "plan.commitments": 0}).SetSort(bson.M{"_id": 1}))
 	if err != nil {
 		return nil, fmt.Errorf("list plans: %w", err)
 	}
@@ -203,7 +205,7 @@ func (s *Store) write(ctx context.Context, p catalog.Plan, old *PlanDoc, revisio
 		entries = append(entries, e)
 	}
 	if old == nil {
-		doc := PlanDoc{ID: p.ID, Version: version, Revision: revision, Plan: p, UpdatedAt: now, Outbox: entries}
+		doc := PlanDoc{ID: p.ID, Version: version, Revision: revision, Plan: p, Counts: p.Count(), UpdatedAt: now, Outbox: entries}
 		if _, err := s.plans.InsertOne(ctx, doc); err != nil {
 			if mongo.IsDuplicateKeyError(err) {
 				return ErrConflict
@@ -213,7 +215,7 @@ func (s *Store) write(ctx context.Context, p catalog.Plan, old *PlanDoc, revisio
 		return nil
 	}
 	res, err := s.plans.UpdateOne(ctx, bson.M{"_id": p.ID, "version": old.Version}, bson.M{
-		"$set":  bson.M{"plan": p, "version": version, "revision": revision, "updated_at": now},
+		"$set":  bson.M{"plan": p, "counts": p.Count(), "version": version, "revision": revision, "updated_at": now},
 		"$push": bson.M{"outbox": bson.M{"$each": entries}},
 	})
 	if err != nil {
@@ -225,8 +227,8 @@ func (s *Store) write(ctx context.Context, p catalog.Plan, old *PlanDoc, revisio
 	return nil
 }
 
-// keepManualDeadlines carries over dates the PoC set by hand when the new file
-// still has the same unreadable words for that item.
+// keepManualDeadlines carries over dates the PoC set by hand while the file
+// still has the same words for that item; new words replace them.
 func keepManualDeadlines(p *catalog.Plan, old catalog.Plan) {
 	for _, c := range old.Commitments {
 		for _, m := range c.Milestones {
@@ -243,7 +245,7 @@ func carry(p *catalog.Plan, code string, old catalog.Deadline) {
 		return
 	}
 	it, ok := p.Find(code)
-	if !ok || !it.Deadline.NeedsDate || !sameText(it.Deadline.Original, old.Original) {
+	if !ok || !sameText(it.Deadline.Original, old.Original) {
 		return
 	}
 	p.SetDeadline(code, old)

@@ -119,11 +119,17 @@ func (h *Handler) Routes(r gin.IRouter) {
 	v1.GET("/plans/:plan", h.planJSON)
 	v1.GET("/plans/:plan/commitments/:code", h.commitmentJSON)
 	embed := r.Group("", embedhttp.FrameAncestors(h.Allowlist))
-	embed.GET(widget.StylesheetPath, h.css)
-	embed.GET("/embed/plans/:plan", h.planWidget)
-	embed.GET("/embed/plans/:plan/commitments/:code", h.commitmentWidget)
-	embed.GET("/badge/plans/:plan", h.planBadge)
-	embed.GET("/badge/plans/:plan/commitments/:code", h.commitmentBadge)
+	// HEAD too: link checkers and caches in front of ministry sites use it.
+	for path, fn := range map[string]gin.HandlerFunc{
+		widget.StylesheetPath:                  h.css,
+		"/embed/plans/:plan":                   h.planWidget,
+		"/embed/plans/:plan/commitments/:code": h.commitmentWidget,
+		"/badge/plans/:plan":                   h.planBadge,
+		"/badge/plans/:plan/commitments/:code": h.commitmentBadge,
+	} {
+		embed.GET(path, fn)
+		embed.HEAD(path, fn)
+	}
 }
 
 // Invalidate drops cached responses of a plan after this replica applied an

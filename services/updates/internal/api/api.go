@@ -105,8 +105,12 @@ func (h *Handler) listDrafts(c *gin.Context) {
 
 func (h *Handler) post(c *gin.Context) {
 	var d progress.Draft
-	if err := c.ShouldBindJSON(&d); err != nil {
-		httpserver.Error(c, http.StatusBadRequest, "bad_request", "body must be a JSON update: "+err.Error())
+	if !httpserver.BindJSON(c, &d, `a JSON update {"plan","item","period","status","progress":{"en":"..."},...}`) {
+		return
+	}
+	if d.Plan == "" || d.Item == "" {
+		// Say what is missing before looking anything up.
+		h.invalid(c, d.Validate("", h.Now()))
 		return
 	}
 	ctx := c.Request.Context()
@@ -180,8 +184,7 @@ func (h *Handler) dispute(c *gin.Context) {
 func (h *Handler) decide(c *gin.Context, apply func(*progress.Update, *auth.Principal, decision, time.Time) error) {
 	var d decision
 	if c.Request.ContentLength != 0 {
-		if err := c.ShouldBindJSON(&d); err != nil {
-			httpserver.Error(c, http.StatusBadRequest, "bad_request", "body must be JSON {side, reason}: "+err.Error())
+		if !httpserver.BindJSON(c, &d, `{"side":"government|civil_society","reason":{"en":"..."}}`) {
 			return
 		}
 	}

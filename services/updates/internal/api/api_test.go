@@ -413,8 +413,8 @@ func TestInvalidPostsAre422WithFieldErrors(t *testing.T) {
 	}
 	big := post("C01.1.1")
 	big["progress"] = map[string]string{"en": strings.Repeat("x", api.MaxBody)}
-	if r := e.do(http.MethodPost, "/api/v1/updates", rcmp, big); r.Code != http.StatusBadRequest {
-		t.Errorf("body over %d bytes = %d, want 400", api.MaxBody, r.Code)
+	if r := e.do(http.MethodPost, "/api/v1/updates", rcmp, big); r.Code != http.StatusRequestEntityTooLarge {
+		t.Errorf("body over %d bytes = %d, want 413", api.MaxBody, r.Code)
 	}
 }
 

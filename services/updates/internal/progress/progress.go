@@ -243,6 +243,9 @@ func (u *Update) Agree(p *auth.Principal, side string, now time.Time) error {
 		return &DecisionError{409, "not_draft", fmt.Sprintf("update is %s; only drafts can be agreed", u.State)}
 	}
 	for _, a := range u.Agreements {
+		if a.MemberID == p.TokenID && a.Side == side {
+			return &DecisionError{409, "already_agreed", "you have already agreed this update for the " + side + " side"}
+		}
 		if a.MemberID == p.TokenID {
 			return &DecisionError{403, "both_sides", "a member cannot agree for both sides (already agreed as " + a.Side + ")"}
 		}

@@ -159,7 +159,7 @@ func (h *Handler) respond(c *gin.Context, plan, key string, build func(*readmode
 	}
 	snap, err := h.snapshot(c.Request.Context(), plan)
 	if errors.Is(err, readmodel.ErrNotFound) {
-		httpserver.Error(c, http.StatusNotFound, "not_found", fmt.Sprintf("no plan %q", plan))
+		h.notFound(c, fmt.Sprintf("no plan %q", plan))
 		return
 	}
 	if err != nil {
@@ -169,7 +169,7 @@ func (h *Handler) respond(c *gin.Context, plan, key string, build func(*readmode
 	v, err = build(snap, day)
 	var nf notFound
 	if errors.As(err, &nf) {
-		httpserver.Error(c, http.StatusNotFound, "not_found", nf.Error())
+		h.notFound(c, nf.Error())
 		return
 	}
 	if err != nil {
@@ -178,6 +178,21 @@ func (h *Handler) respond(c *gin.Context, plan, key string, build func(*readmode
 	}
 	h.cache.put(plan, key, day, gen, v)
 	embedhttp.ServeCached(c, v)
+}
+
+// notFound answers 404 in the route's own format, so an <img> of a badge
+// whose code was mistyped shows a readable "not found" badge, not a broken
+// image.
+func (h *Handler) notFound(c *gin.Context, msg string) {
+	lg := lang(c)
+	switch {
+	case strings.HasPrefix(c.FullPath(), "/badge/"):
+		c.Header("Cache-Control", embedhttp.CacheControl)
+		c.Data(http.StatusNotFound, "image/svg+xml", badge.Render("OGP", i18n.Label(lg, i18n.KeyNotFound), rag.Grey, lg))
+		c.Abort()
+	default:
+		httpserver.Error(c, http.StatusNotFound, "not_found", msg)
+	}
 }
 
 type notFound struct{ msg string }

@@ -221,6 +221,10 @@ func TestUnknownPlanOrCommitmentIs404(t *testing.T) {
 			t.Errorf("GET %s = %d, want 404", path, w.Code)
 			continue
 		}
+		if strings.HasPrefix(path, "/badge/") {
+			// Badges answer with a "not found" image instead (TestUnknownBadgeIsAnSVG).
+			continue
+		}
 		var body struct {
 			Error struct{ Code, Message string }
 		}
@@ -432,5 +436,16 @@ func TestWidgetCountsItemsWithoutAgreedUpdate(t *testing.T) {
 	want := fmt.Sprintf(`<th scope="row">No agreed update yet</th><td class="kw-n">%d</td>`, n)
 	if !strings.Contains(html, want) {
 		t.Fatalf("widget lacks %s", want)
+	}
+}
+
+// A mistyped badge code still gives an image (a grey "not found" badge, 404),
+// so the ministry page shows words rather than a broken picture.
+func TestUnknownBadgeIsAnSVG(t *testing.T) {
+	e := setup(t)
+	e.seed()
+	w := e.get("/badge/plans/ca-nap6/commitments/C99.svg?lang=fr")
+	if w.Code != http.StatusNotFound || w.Header().Get("Content-Type") != "image/svg+xml" || !strings.Contains(w.Body.String(), "introuvable") {
+		t.Fatalf("unknown badge: %d %s %s", w.Code, w.Header().Get("Content-Type"), w.Body.String())
 	}
 }

@@ -28,6 +28,7 @@ const (
 	KeyViewPage        = "view_page"
 	KeyNewTab          = "new_tab"
 	KeyColon           = "colon"
+	KeyNotFound        = "not_found"
 )
 
 // entry is a switch rather than a package-level map so the table cannot be
@@ -58,6 +59,8 @@ func entry(key string) (texts, bool) {
 
 	case KeyDisputed:
 		return texts{"Disputed", "Contesté", "有爭議"}, true
+	case KeyNotFound:
+		return texts{"not found", "introuvable", "查無資料"}, true
 	case KeyDisputedNote:
 		return texts{"The latest update is disputed.", "La dernière mise à jour est contestée.", "最新的進度更新有爭議。"}, true
 

@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
@@ -51,4 +52,18 @@ func IsFerretDB(ctx context.Context, c *mongo.Client) (bool, error) {
 	}
 	_, ok := info["ferretdbVersion"]
 	return ok, nil
+}
+
+// IsBusy reports a store too loaded to take the write now: a timeout, or
+// FerretDB's SQLite lock wait running out. Callers answer 503 with
+// Retry-After instead of a server error, since trying again later works.
+func IsBusy(err error) bool {
+	if err == nil {
+		return false
+	}
+	if mongo.IsTimeout(err) || errors.Is(err, context.DeadlineExceeded) {
+		return true
+	}
+	msg := err.Error()
+	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }

@@ -2,6 +2,8 @@ package mongox
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"net"
 	"strings"
 	"testing"
@@ -73,5 +75,16 @@ func TestConnectReportsBadURIAndUnreachableServer(t *testing.T) {
 	defer cancel()
 	if _, err := Connect(cctx, "mongodb://"+addr+"/"); err == nil || !strings.Contains(err.Error(), "mongodb ping") {
 		t.Errorf("Connect to a closed port = %v, want a mongodb ping error", err)
+	}
+}
+
+// A lock wait that ran out is "busy" (503, try again), not a server fault.
+func TestIsBusy(t *testing.T) {
+	busy := errors.New("(InternalError) [db.go:134 fsql.(*DB).InTransaction] database is locked (5) (SQLITE_BUSY)")
+	if !IsBusy(busy) || !IsBusy(fmt.Errorf("save update: %w", context.DeadlineExceeded)) {
+		t.Fatal("busy errors not recognised")
+	}
+	if IsBusy(nil) || IsBusy(errors.New("duplicate key")) {
+		t.Fatal("other errors taken for busy")
 	}
 }

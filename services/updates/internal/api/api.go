@@ -16,6 +16,7 @@ import (
 
 	"github.com/kept-ogp/kept/services/kit/auth"
 	"github.com/kept-ogp/kept/services/kit/httpserver"
+	"github.com/kept-ogp/kept/services/kit/mongox"
 	"github.com/kept-ogp/kept/services/updates/internal/items"
 	"github.com/kept-ogp/kept/services/updates/internal/progress"
 )
@@ -246,6 +247,12 @@ func (h *Handler) invalid(c *gin.Context, err error) {
 }
 
 func (h *Handler) internal(c *gin.Context, err error) {
+	if mongox.IsBusy(err) {
+		h.Logger.WarnContext(c.Request.Context(), "store busy", "route", c.FullPath(), "error", err)
+		c.Header("Retry-After", "1")
+		httpserver.Error(c, http.StatusServiceUnavailable, "busy", "the store is busy; try again in a moment")
+		return
+	}
 	h.Logger.ErrorContext(c.Request.Context(), "request failed", "route", c.FullPath(), "error", err)
 	httpserver.Error(c, http.StatusInternalServerError, "internal", "internal error")
 }

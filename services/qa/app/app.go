@@ -1,0 +1,168 @@
+// Package app assembles the qa service (public questions and the answer
+// SLA), for its own binary and for the all-in-one process.
+package app
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+	_ "time/tzdata" // the SLA's zone must load on distroless images
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kept-ogp/kept/services/kit/outbox"
+	"github.com/kept-ogp/kept/services/kit/runtime"
+	"github.com/kept-ogp/kept/services/kit/stream"
+	"github.com/kept-ogp/kept/services/qa/internal/api"
+	"github.com/kept-ogp/kept/services/qa/internal/leads"
+	"github.com/kept-ogp/kept/services/qa/internal/questions"
+	"github.com/kept-ogp/kept/services/qa/internal/slaclock"
+)
+
+// Name is the service name; its database defaults to kept_qa.
+const Name = "qa"
+
+// CommitmentsStream is the stream lead agencies are learnt from.
+const CommitmentsStream = "kept:commitments"
+
+// Settings are the qa service's own environment variables.
+type Settings struct {
+	Policy        slaclock.Policy
+	CheckInterval time.Duration
+	RateMax       int64
+	RateWindow    time.Duration
+}
+
+// LoadSettings reads QA_SLA_DAYS (20), QA_SLA_MODE (working|calendar,
+// working), QA_TIMEZONE, else KEPT_TIMEZONE, else Asia/Taipei,
+// QA_SLA_WARNINGS ("5,1"), QA_CHECK_INTERVAL (1m), QA_RATE_LIMIT (5) and
+// QA_RATE_WINDOW (10m).
+func LoadSettings(getenv func(string) string) (Settings, error) {
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	get := func(k, def string) string {
+		if v := strings.TrimSpace(getenv(k)); v != "" {
+			return v
+		}
+		return def
+	}
+	var s Settings
+	days, err := strconv.Atoi(get("QA_SLA_DAYS", "20"))
+	if err != nil {
+		return s, fmt.Errorf("QA_SLA_DAYS: want a number of days")
+	}
+	mode := slaclock.WorkingDays
+	switch get("QA_SLA_MODE", "working") {
+	case "working", string(slaclock.WorkingDays):
+	case "calendar", string(slaclock.CalendarDays):
+		mode = slaclock.CalendarDays
+	default:
+		return s, fmt.Errorf("QA_SLA_MODE: want working or calendar")
+	}
+	zone := get("QA_TIMEZONE", get("KEPT_TIMEZONE", slaclock.DefaultZone))
+	loc, err := time.LoadLocation(zone)
+	if err != nil {
+		return s, fmt.Errorf("QA_TIMEZONE %q: %w", zone, err)
+	}
+	var warnings []int
+	for _, f := range strings.Split(get("QA_SLA_WARNINGS", "5,1"), ",") {
+		if f = strings.TrimSpace(f); f == "" || f == "none" {
+			continue
+		}
+		n, err := strconv.Atoi(f)
+		if err != nil {
+			return s, fmt.Errorf("QA_SLA_WARNINGS: %q is not a number of working days", f)
+		}
+		warnings = append(warnings, n)
+	}
+	s.Policy = slaclock.Policy{Days: days, Mode: mode, Location: loc, Warnings: warnings}
+	if err := s.Policy.Validate(); err != nil {
+		return s, err
+	}
+	if s.CheckInterval, err = time.ParseDuration(get("QA_CHECK_INTERVAL", "1m")); err != nil || s.CheckInterval <= 0 {
+		return s, fmt.Errorf("QA_CHECK_INTERVAL: want a duration such as 1m")
+	}
+	if s.RateMax, err = strconv.ParseInt(get("QA_RATE_LIMIT", "5"), 10, 64); err != nil || s.RateMax < 1 {
+		return s, fmt.Errorf("QA_RATE_LIMIT: want a positive number")
+	}
+	if s.RateWindow, err = time.ParseDuration(get("QA_RATE_WINDOW", "10m")); err != nil || s.RateWindow <= 0 {
+		return s, fmt.Errorf("QA_RATE_WINDOW: want a duration such as 10m")
+	}
+	return s, nil
+}
+
+// Service is the running qa service.
+type Service struct {
+	api      *api.Handler
+	svc      *questions.Service
+	relays   []*outbox.Relay
+	consumer *stream.Consumer
+	interval time.Duration
+	logger   *slog.Logger
+}
+
+// New builds the service on d.
+func New(ctx context.Context, d runtime.Deps) (*Service, error) {
+	set, err := LoadSettings(nil)
+	if err != nil {
+		return nil, err
+	}
+	ls := leads.New(d.DB)
+	st := questions.NewStore(d.DB)
+	if err := st.EnsureIndexes(ctx); err != nil {
+		return nil, err
+	}
+	cal := questions.NewCalendarStore(d.DB)
+	pub := stream.NewPublisher(d.Redis, questions.Stream, d.Config.StreamMaxLen)
+	qr := outbox.NewRelay(st.Collection(), pub, 0, d.Logger)
+	ar := outbox.NewRelay(st.Alerts(), pub, 0, d.Logger)
+	cr := outbox.NewRelay(cal.Changes(), pub, 0, d.Logger)
+	m, err := questions.NewMetrics(d.Registry)
+	if err != nil {
+		return nil, fmt.Errorf("qa metrics: %w", err)
+	}
+	svc := &questions.Service{Store: st, Calendar: cal, Policy: set.Policy, Relay: qr, Alerts: ar, Changes: cr,
+		Now: time.Now, Logger: d.Logger, Metrics: m}
+	h := &api.Handler{Leads: ls, Service: svc, Verifier: d.Tokens, Logger: d.Logger,
+		Limiter: &api.Limiter{Redis: d.Redis, Max: set.RateMax, Window: set.RateWindow, Prefix: "kept:qa:rl:"}}
+	c := stream.NewConsumer(d.Redis, stream.ConsumerConfig{
+		Stream: CommitmentsStream, Group: Name, Consumer: d.Config.ConsumerName,
+		Metrics: d.StreamMetrics, Logger: d.Logger, TracerProvider: d.Tracing.Provider,
+	}, ls.Apply)
+	return &Service{api: h, svc: svc, relays: []*outbox.Relay{qr, ar, cr}, consumer: c,
+		interval: set.CheckInterval, logger: d.Logger}, nil
+}
+
+// Build matches runtime.Builder.
+func Build(ctx context.Context, d runtime.Deps) (runtime.Service, error) { return New(ctx, d) }
+
+// Routes mounts the API.
+func (s *Service) Routes(r *gin.Engine) { s.api.Routes(r) }
+
+// Run consumes commitments events, relays the outboxes and runs the SLA
+// checker until ctx is done.
+func (s *Service) Run(ctx context.Context) error {
+	var wg sync.WaitGroup
+	runs := []func(context.Context) error{s.consumer.Run, func(ctx context.Context) error { return s.svc.RunChecker(ctx, s.interval) }}
+	for _, r := range s.relays {
+		runs = append(runs, r.Run)
+	}
+	errs := make([]error, len(runs))
+	for i, run := range runs {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = run(ctx) }()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,479 @@
+// Package api is the qa service's HTTP interface: anyone asks and follows up
+// without an account; agencies and the PoC answer, pause, extend and route;
+// moderators hide and redact; everyone reads.
+package api
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+	"github.com/oklog/ulid/v2"
+
+	"github.com/kept-ogp/kept/services/kit/auth"
+	"github.com/kept-ogp/kept/services/kit/httpserver"
+	"github.com/kept-ogp/kept/services/qa/internal/calendar"
+	"github.com/kept-ogp/kept/services/qa/internal/leads"
+	"github.com/kept-ogp/kept/services/qa/internal/questions"
+)
+
+// Limits on request bodies.
+const (
+	MaxBody         = 64 << 10
+	MaxCalendarBody = 8 << 20
+)
+
+// Handler serves the qa routes.
+type Handler struct {
+	Leads    *leads.Store
+	Service  *questions.Service
+	Verifier auth.Verifier
+	Limiter  *Limiter
+	Logger   *slog.Logger
+}
+
+// Routes mounts the API on r.
+func (h *Handler) Routes(r gin.IRouter) {
+	v1 := r.Group("/api/v1")
+	q := v1.Group("/plans/:plan/commitments/:code/questions")
+	q.GET("", h.list)
+	q.GET("/:id", h.get)
+	q.POST("", limitBody(MaxBody), h.ask)
+	q.POST("/:id/followups", limitBody(MaxBody), h.followup)
+	w := q.Group("/:id", limitBody(MaxBody), auth.Authenticate(h.Verifier))
+	w.POST("/assign", auth.RequireAny(auth.KindPoC), h.assign)
+	w.POST("/answers", auth.RequireAny(auth.KindAgencyEditor, auth.KindPoC), h.answer)
+	w.POST("/pause", auth.RequireAny(auth.KindAgencyEditor, auth.KindPoC), h.pause)
+	w.POST("/resume", auth.RequireAny(auth.KindAgencyEditor, auth.KindPoC), h.resume)
+	w.POST("/extend", auth.RequireAny(auth.KindPoC), h.extend)
+	w.POST("/hide", auth.RequireAny(auth.KindPoC, auth.KindAdmin), h.hide)
+	w.POST("/redact", auth.RequireAny(auth.KindPoC, auth.KindAdmin), h.redact)
+	c := v1.Group("/qa/calendar", auth.Authenticate(h.Verifier), auth.RequireAny(auth.KindPoC, auth.KindAdmin))
+	c.PUT("/days/:date", limitBody(MaxBody), h.putDay)
+	c.POST("/import", limitBody(MaxCalendarBody), h.importCalendar)
+}
+
+func limitBody(n int64) gin.HandlerFunc {
+	return func(c *gin.Context) {
+		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, n)
+		c.Next()
+	}
+}
+
+func (h *Handler) commitment(c *gin.Context) (*leads.Commitment, bool) {
+	cm, err := h.Leads.Get(c.Request.Context(), c.Param("plan"), c.Param("code"))
+	if errors.Is(err, leads.ErrNotFound) {
+		httpserver.Error(c, http.StatusNotFound, "not_found", fmt.Sprintf("plan %q has no commitment %q", c.Param("plan"), c.Param("code")))
+		return nil, false
+	}
+	if err != nil {
+		h.internal(c, err)
+		return nil, false
+	}
+	return cm, true
+}
+
+// load returns the question named in the path, if it belongs to the
+// commitment in the path.
+func (h *Handler) load(c *gin.Context) (*questions.Question, bool) {
+	q, err := h.Service.Store.Get(c.Request.Context(), c.Param("id"))
+	if errors.Is(err, questions.ErrNotFound) || (err == nil && (q.Plan != c.Param("plan") || q.Commitment != c.Param("code"))) {
+		httpserver.Error(c, http.StatusNotFound, "not_found", "no such question")
+		return nil, false
+	}
+	if err != nil {
+		h.internal(c, err)
+		return nil, false
+	}
+	return q, true
+}
+
+func (h *Handler) view(c *gin.Context, q *questions.Question, cal *calendar.Calendar, full bool) questions.View {
+	now := h.Service.Now()
+	v := q.View(now, full)
+	if q.Open() && q.Hidden == nil {
+		v.DaysTaken = h.Service.DaysSoFar(q, cal, now)
+	}
+	return v
+}
+
+func (h *Handler) list(c *gin.Context) {
+	ctx := c.Request.Context()
+	qs, err := h.Service.Store.List(ctx, c.Param("plan"), c.Param("code"))
+	if err != nil {
+		h.internal(c, err)
+		return
+	}
+	cal, err := h.Service.Calendar.Load(ctx)
+	if err != nil {
+		h.internal(c, err)
+		return
+	}
+	out := make([]questions.View, 0, len(qs))
+	for i := range qs {
+		out = append(out, h.view(c, &qs[i], cal, false))
+	}
+	c.JSON(http.StatusOK, gin.H{"questions": out})
+}
+
+func (h *Handler) get(c *gin.Context) {
+	q, ok := h.load(c)
+	if !ok {
+		return
+	}
+	cal, err := h.Service.Calendar.Load(c.Request.Context())
+	if err != nil {
+		h.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"question": h.view(c, q, cal, true)})
+}
+
+// limited answers 429 when key is over its limit.
+func (h *Handler) limited(c *gin.Context, key string) bool {
+	ok, wait, err := h.Limiter.Allow(c.Request.Context(), key)
+	if err != nil {
+		h.internal(c, err)
+		return true
+	}
+	if !ok {
+		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
+		httpserver.Error(c, http.StatusTooManyRequests, "rate_limited", "too many questions; try again later")
+		return true
+	}
+	return false
+}
+
+// ask stores a question. A filled honeypot ("website") gets a response that
+// looks like a success (201, a fresh id) but nothing is stored or sent, so a
+// bot learns nothing. The email, when given, is never returned or logged.
+func (h *Handler) ask(c *gin.Context) {
+	var a questions.Ask
+	if !httpserver.BindJSON(c, &a, `{"text","language","display_name" or "anonymous":true,"email"?}`) {
+		return
+	}
+	cm, ok := h.commitment(c)
+	if !ok {
+		return
+	}
+	if h.limited(c, "ip:"+c.ClientIP()) {
+		return
+	}
+	if err := a.Validate(); err != nil {
+		h.invalid(c, err)
+		return
+	}
+	if a.Website != "" {
+		now := h.Service.Now().UTC()
+		fake := &questions.Question{ID: ulid.Make().String(), Plan: cm.Plan, Commitment: cm.Code, Text: a.Text,
+			Language: a.Language, DisplayName: strings.TrimSpace(a.DisplayName), AskedAt: now, Status: questions.StatusOpen}
+		if len(cm.LeadOrgs) > 0 {
+			fake.Agency = cm.LeadOrgs[0]
+		}
+		c.JSON(http.StatusCreated, gin.H{"question": fake.View(now, false)})
+		return
+	}
+	if a.Email != "" && h.limited(c, "email:"+questions.EmailHash(a.Email)) {
+		return
+	}
+	agency := ""
+	if len(cm.LeadOrgs) > 0 {
+		agency = cm.LeadOrgs[0]
+	}
+	token := ""
+	if a.Email != "" {
+		token = newToken()
+	}
+	q, err := h.Service.Ask(c.Request.Context(), cm.Plan, cm.Code, agency, a, token)
+	if err != nil {
+		h.internal(c, err)
+		return
+	}
+	cal, err := h.Service.Calendar.Load(c.Request.Context())
+	if err != nil {
+		h.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusCreated, gin.H{"question": h.view(c, q, cal, true)})
+}
+
+func newToken() string {
+	b := make([]byte, 32)
+	_, _ = rand.Read(b) // never fails (crypto/rand)
+	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+func (h *Handler) followup(c *gin.Context) {
+	var f struct {
+		Text        string `json:"text"`
+		Language    string `json:"language"`
+		DisplayName string `json:"display_name"`
+		Website     string `json:"website"`
+	}
+	if !httpserver.BindJSON(c, &f, `{"text","language","display_name"?}`) {
+		return
+	}
+	if _, ok := h.load(c); !ok {
+		return
+	}
+	if h.limited(c, "ip:"+c.ClientIP()) {
+		return
+	}
+	errs := questions.CheckText("text", f.Text, questions.MaxText, true)
+	errs = append(errs, questions.CheckLanguage("language", f.Language)...)
+	errs = append(errs, questions.CheckText("display_name", f.DisplayName, questions.MaxName, false)...)
+	if len(errs) > 0 {
+		h.invalid(c, &questions.InvalidError{Errors: errs})
+		return
+	}
+	if f.Website != "" {
+		c.JSON(http.StatusCreated, gin.H{"ok": true})
+		return
+	}
+	h.change(c, questions.TypeFollowedUp, "", questions.Followup(questions.Followup{Text: f.Text, Language: f.Language,
+		DisplayName: strings.TrimSpace(f.DisplayName)}), http.StatusCreated)
+}
+
+// mayAct says whether p acts for the question's assigned agency or is the PoC.
+func mayAct(p *auth.Principal, q *questions.Question) bool {
+	return p.Has(auth.KindPoC) || (q.Agency != "" && p.EditsFor(q.Agency))
+}
+
+func (h *Handler) change(c *gin.Context, typ, by string, fn func(*questions.Question, *calendar.Calendar, time.Time) (string, error), status int) {
+	q, err := h.Service.Change(c.Request.Context(), c.Param("id"), typ, by, fn)
+	if err != nil {
+		h.invalid(c, err)
+		return
+	}
+	cal, err := h.Service.Calendar.Load(c.Request.Context())
+	if err != nil {
+		h.internal(c, err)
+		return
+	}
+	c.JSON(status, gin.H{"question": h.view(c, q, cal, true)})
+}
+
+// authorised loads the question and checks that the principal acts for its
+// assigned agency (or is the PoC).
+func (h *Handler) authorised(c *gin.Context) (*auth.Principal, *questions.Question, bool) {
+	q, ok := h.load(c)
+	if !ok {
+		return nil, nil, false
+	}
+	p := auth.FromContext(c)
+	if !mayAct(p, q) {
+		auth.Forbid(c, fmt.Sprintf("the question is assigned to %s; your token acts for another organisation", q.Agency))
+		return nil, nil, false
+	}
+	return p, q, true
+}
+
+func (h *Handler) assign(c *gin.Context) {
+	var b struct {
+		Agency string `json:"agency"`
+	}
+	if !httpserver.BindJSON(c, &b, `{"agency":"org-code"}`) {
+		return
+	}
+	if _, ok := h.load(c); !ok {
+		return
+	}
+	p := auth.FromContext(c)
+	h.change(c, questions.TypeAssigned, p.Name, questions.Assign(strings.TrimSpace(b.Agency), p.Name), http.StatusOK)
+}
+
+func (h *Handler) answer(c *gin.Context) {
+	var b struct {
+		Text questions.Text `json:"text"`
+	}
+	if !httpserver.BindJSON(c, &b, `{"text":{"en":"..."}}`) {
+		return
+	}
+	p, q, ok := h.authorised(c)
+	if !ok {
+		return
+	}
+	agency := q.Agency
+	if !p.EditsFor(agency) {
+		agency = "" // the PoC answering
+	}
+	h.change(c, questions.TypeAnswered, p.Name, h.Service.AnswerWith(b.Text, agency, p.Name), http.StatusOK)
+}
+
+type reasoned struct {
+	Reason string `json:"reason"`
+	Days   int    `json:"days"`
+	Text   string `json:"text"`
+}
+
+func (h *Handler) pause(c *gin.Context) {
+	var b reasoned
+	if !httpserver.BindJSON(c, &b, `{"reason":"..."}`) {
+		return
+	}
+	p, _, ok := h.authorised(c)
+	if !ok {
+		return
+	}
+	h.change(c, questions.TypePaused, p.Name, h.Service.PauseFor(b.Reason, p.Name), http.StatusOK)
+}
+
+func (h *Handler) resume(c *gin.Context) {
+	p, _, ok := h.authorised(c)
+	if !ok {
+		return
+	}
+	h.change(c, questions.TypeResumed, p.Name, h.Service.Resume(p.Name), http.StatusOK)
+}
+
+func (h *Handler) extend(c *gin.Context) {
+	var b reasoned
+	if !httpserver.BindJSON(c, &b, `{"days":N,"reason":"..."}`) {
+		return
+	}
+	if _, ok := h.load(c); !ok {
+		return
+	}
+	p := auth.FromContext(c)
+	h.change(c, questions.TypeExtended, p.Name, h.Service.Extend(b.Days, b.Reason, p.Name), http.StatusOK)
+}
+
+func (h *Handler) hide(c *gin.Context) {
+	var b reasoned
+	if !httpserver.BindJSON(c, &b, `{"reason":"..."}`) {
+		return
+	}
+	if _, ok := h.load(c); !ok {
+		return
+	}
+	p := auth.FromContext(c)
+	h.change(c, questions.TypeHidden, p.Name, questions.Hide(b.Reason, p.Name), http.StatusOK)
+}
+
+func (h *Handler) redact(c *gin.Context) {
+	var b reasoned
+	if !httpserver.BindJSON(c, &b, `{"text":"the text with personal data replaced","reason":"..."}`) {
+		return
+	}
+	if _, ok := h.load(c); !ok {
+		return
+	}
+	p := auth.FromContext(c)
+	h.change(c, questions.TypeRedacted, p.Name, questions.Redact(b.Text, b.Reason, p.Name), http.StatusOK)
+}
+
+func (h *Handler) putDay(c *gin.Context) {
+	var b struct {
+		Off  *bool  `json:"off"`
+		Name string `json:"name"`
+	}
+	if !httpserver.BindJSON(c, &b, `{"off":true|false,"name":"..."}`) {
+		return
+	}
+	d, err := calendar.ParseDate(c.Param("date"))
+	if err != nil {
+		httpserver.Error(c, http.StatusUnprocessableEntity, "invalid_request", err.Error())
+		return
+	}
+	if b.Off == nil {
+		httpserver.Error(c, http.StatusUnprocessableEntity, "invalid_request", `"off" is required: true for a day off, false for a working day`)
+		return
+	}
+	h.applyCalendar(c, []calendar.Day{{Date: d, Off: *b.Off, Name: strings.TrimSpace(b.Name), Source: calendar.SourceManual}}, calendar.SourceManual)
+}
+
+func (h *Handler) importCalendar(c *gin.Context) {
+	var r io.Reader = c.Request.Body
+	if f, err := c.FormFile("file"); err == nil {
+		fh, err := f.Open()
+		if err != nil {
+			httpserver.Error(c, http.StatusBadRequest, "bad_request", "cannot read the uploaded file")
+			return
+		}
+		defer fh.Close()
+		r = fh
+	}
+	var days []calendar.Day
+	var err error
+	source := calendar.SourceICS
+	switch c.Query("format") {
+	case "ics":
+		days, err = calendar.ParseICS(r, calendar.ICSOptions{Location: h.Service.Policy.Location,
+			FirstYear: h.Service.Now().Year() - 1, LastYear: h.Service.Now().Year() + 10})
+	case "taiwan-csv":
+		source = calendar.SourceCSV
+		days, err = calendar.ParseTaiwanCSV(r)
+	default:
+		httpserver.Error(c, http.StatusBadRequest, "bad_request", "format must be ics or taiwan-csv")
+		return
+	}
+	var ie *calendar.ImportError
+	var tooBig *http.MaxBytesError
+	switch {
+	case errors.As(err, &tooBig):
+		httpserver.Error(c, http.StatusRequestEntityTooLarge, "too_large", fmt.Sprintf("the file is over the limit of %d bytes", tooBig.Limit))
+		return
+	case errors.As(err, &ie):
+		httpserver.Error(c, http.StatusUnprocessableEntity, "invalid_calendar", ie.Error(), ie)
+		return
+	case err != nil:
+		httpserver.Error(c, http.StatusUnprocessableEntity, "invalid_calendar", err.Error())
+		return
+	}
+	h.applyCalendar(c, days, source)
+}
+
+func (h *Handler) applyCalendar(c *gin.Context, days []calendar.Day, source string) {
+	p := auth.FromContext(c)
+	// Recomputing every open question should finish even if the client goes.
+	ctx := context.WithoutCancel(c.Request.Context())
+	changed, conflicts, moved, err := h.Service.CalendarChange(ctx, days, source, p.Name)
+	if err != nil {
+		var ie *calendar.ImportError
+		if errors.As(err, &ie) {
+			httpserver.Error(c, http.StatusUnprocessableEntity, "invalid_calendar", ie.Error(), ie)
+			return
+		}
+		h.internal(c, err)
+		return
+	}
+	if changed == nil {
+		changed = []string{}
+	}
+	if conflicts == nil {
+		conflicts = []calendar.Conflict{}
+	}
+	c.JSON(http.StatusOK, gin.H{"changed": changed, "conflicts": conflicts, "recomputed": moved})
+}
+
+func (h *Handler) invalid(c *gin.Context, err error) {
+	var ie *questions.InvalidError
+	var ae *questions.ActionError
+	switch {
+	case errors.As(err, &ie):
+		httpserver.Error(c, http.StatusUnprocessableEntity, "invalid_request", ie.Error(), ie.Errors)
+	case errors.As(err, &ae):
+		httpserver.Error(c, ae.Status, ae.Code, ae.Message)
+	case errors.Is(err, questions.ErrNotFound):
+		httpserver.Error(c, http.StatusNotFound, "not_found", "no such question")
+	default:
+		h.internal(c, err)
+	}
+}
+
+// internal logs err (never a request body: it may hold an email) and
+// answers 500.
+func (h *Handler) internal(c *gin.Context, err error) {
+	h.Logger.ErrorContext(c.Request.Context(), "request failed", "route", c.FullPath(), "error", err)
+	httpserver.Error(c, http.StatusInternalServerError, "internal", "internal error")
+}

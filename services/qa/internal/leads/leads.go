@@ -1,0 +1,86 @@
+// Package leads is the qa service's copy of who leads each commitment, built
+// from the commitments service's events alone: a question goes to the
+// commitment's first lead organisation.
+package leads
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"go.mongodb.org/mongo-driver/v2/bson"
+	"go.mongodb.org/mongo-driver/v2/mongo"
+	"go.mongodb.org/mongo-driver/v2/mongo/options"
+
+	eventsv1 "github.com/kept-ogp/kept/proto/kept/events/v1"
+)
+
+// Commitment is what qa knows of one commitment.
+type Commitment struct {
+	ID       string   `bson:"_id"` // plan/code
+	Plan     string   `bson:"plan"`
+	Code     string   `bson:"code"`
+	LeadOrgs []string `bson:"lead_orgs"`
+	Version  int64    `bson:"version"`
+	Removed  bool     `bson:"removed"`
+}
+
+// ErrNotFound means the commitment is unknown (or not yet seen).
+var ErrNotFound = errors.New("no such commitment")
+
+// Store holds commitments in the qa database.
+type Store struct{ coll *mongo.Collection }
+
+// New uses the "commitments" collection of db.
+func New(db *mongo.Database) *Store { return &Store{coll: db.Collection("commitments")} }
+
+// Get returns a commitment by plan and code (by _id alone, for FerretDB).
+func (s *Store) Get(ctx context.Context, plan, code string) (*Commitment, error) {
+	var c Commitment
+	err := s.coll.FindOne(ctx, bson.M{"_id": plan + "/" + code}).Decode(&c)
+	if errors.Is(err, mongo.ErrNoDocuments) || (err == nil && c.Removed) {
+		return nil, ErrNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load commitment %s/%s: %w", plan, code, err)
+	}
+	return &c, nil
+}
+
+// Apply handles a commitments event; applying it twice changes nothing
+// because every write is guarded by the aggregate version.
+func (s *Store) Apply(ctx context.Context, env *eventsv1.Envelope) error {
+	switch b := env.GetBody().(type) {
+	case *eventsv1.Envelope_CommitmentUpserted:
+		c := b.CommitmentUpserted
+		orgs := make([]string, 0, len(c.GetLeadOrgs()))
+		for _, o := range c.GetLeadOrgs() {
+			orgs = append(orgs, o.GetCode())
+		}
+		return s.upsert(ctx, Commitment{ID: c.GetPlanId() + "/" + c.GetCode(), Plan: c.GetPlanId(), Code: c.GetCode(),
+			LeadOrgs: orgs, Version: env.GetAggregateVersion()})
+	case *eventsv1.Envelope_PlanUpserted:
+		p := b.PlanUpserted
+		_, err := s.coll.UpdateMany(ctx, bson.M{"plan": p.GetPlanId(), "code": bson.M{"$nin": p.GetCommitmentCodes()},
+			"version": bson.M{"$lt": env.GetAggregateVersion()}},
+			bson.M{"$set": bson.M{"removed": true, "version": env.GetAggregateVersion()}})
+		if err != nil {
+			return fmt.Errorf("mark removed commitments of %s: %w", p.GetPlanId(), err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) upsert(ctx context.Context, c Commitment) error {
+	_, err := s.coll.ReplaceOne(ctx, bson.M{"_id": c.ID, "$or": bson.A{
+		bson.M{"version": bson.M{"$lt": c.Version}},
+		bson.M{"version": c.Version, "removed": true},
+	}}, c, options.Replace().SetUpsert(true))
+	if mongo.IsDuplicateKeyError(err) {
+		return nil // a newer or equal version is already there
+	}
+	if err != nil {
+		return fmt.Errorf("store commitment %s: %w", c.ID, err)
+	}
+	return nil
+}

@@ -60,8 +60,8 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		return nil, fmt.Errorf("ferret: data dir: %w", err)
 	}
 	f, err := ferretdb.New(&ferretdb.Config{
-		Listener:  ferretdb.ListenerConfig{TCP: addr},
-		Handler:   "sqlite",
+		Listener: ferretdb.ListenerConfig{TCP: addr},
+		Handler:  "sqlite",
 		// BEGIN IMMEDIATE takes the write lock up front, so concurrent writers
 		// wait (busy_timeout) instead of failing with SQLITE_BUSY when a read
 		// transaction tries to become a write one.

@@ -8,6 +8,7 @@ require (
 	github.com/kept-ogp/kept/services/dashboards v0.0.0
 	github.com/kept-ogp/kept/services/devenv v0.0.0
 	github.com/kept-ogp/kept/services/kit v0.0.0
+	github.com/kept-ogp/kept/services/qa v0.0.0
 	github.com/kept-ogp/kept/services/updates v0.0.0
 )
 
@@ -117,5 +118,6 @@ replace (
 	github.com/kept-ogp/kept/services/dashboards => ../dashboards
 	github.com/kept-ogp/kept/services/devenv => ../devenv
 	github.com/kept-ogp/kept/services/kit => ../kit
+	github.com/kept-ogp/kept/services/qa => ../qa
 	github.com/kept-ogp/kept/services/updates => ../updates
 )

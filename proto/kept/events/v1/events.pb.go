@@ -160,6 +160,10 @@ type Envelope struct {
 	//	*Envelope_PlanUpserted
 	//	*Envelope_CommitmentUpserted
 	//	*Envelope_UpdateChanged
+	//	*Envelope_QuestionChanged
+	//	*Envelope_CalendarChanged
+	//	*Envelope_QuestionSlaAlert
+	//	*Envelope_EmailConfirmationRequested
 	Body          isEnvelope_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -278,6 +282,42 @@ func (x *Envelope) GetUpdateChanged() *UpdateChanged {
 	return nil
 }
 
+func (x *Envelope) GetQuestionChanged() *QuestionChanged {
+	if x != nil {
+		if x, ok := x.Body.(*Envelope_QuestionChanged); ok {
+			return x.QuestionChanged
+		}
+	}
+	return nil
+}
+
+func (x *Envelope) GetCalendarChanged() *CalendarChanged {
+	if x != nil {
+		if x, ok := x.Body.(*Envelope_CalendarChanged); ok {
+			return x.CalendarChanged
+		}
+	}
+	return nil
+}
+
+func (x *Envelope) GetQuestionSlaAlert() *QuestionSLAAlert {
+	if x != nil {
+		if x, ok := x.Body.(*Envelope_QuestionSlaAlert); ok {
+			return x.QuestionSlaAlert
+		}
+	}
+	return nil
+}
+
+func (x *Envelope) GetEmailConfirmationRequested() *EmailConfirmationRequested {
+	if x != nil {
+		if x, ok := x.Body.(*Envelope_EmailConfirmationRequested); ok {
+			return x.EmailConfirmationRequested
+		}
+	}
+	return nil
+}
+
 type isEnvelope_Body interface {
 	isEnvelope_Body()
 }
@@ -294,11 +334,36 @@ type Envelope_UpdateChanged struct {
 	UpdateChanged *UpdateChanged `protobuf:"bytes,22,opt,name=update_changed,json=updateChanged,proto3,oneof"`
 }
 
+type Envelope_QuestionChanged struct {
+	// qa service (kept:qa); numbered from 40 to leave room for others.
+	QuestionChanged *QuestionChanged `protobuf:"bytes,40,opt,name=question_changed,json=questionChanged,proto3,oneof"`
+}
+
+type Envelope_CalendarChanged struct {
+	CalendarChanged *CalendarChanged `protobuf:"bytes,41,opt,name=calendar_changed,json=calendarChanged,proto3,oneof"`
+}
+
+type Envelope_QuestionSlaAlert struct {
+	QuestionSlaAlert *QuestionSLAAlert `protobuf:"bytes,42,opt,name=question_sla_alert,json=questionSlaAlert,proto3,oneof"`
+}
+
+type Envelope_EmailConfirmationRequested struct {
+	EmailConfirmationRequested *EmailConfirmationRequested `protobuf:"bytes,43,opt,name=email_confirmation_requested,json=emailConfirmationRequested,proto3,oneof"`
+}
+
 func (*Envelope_PlanUpserted) isEnvelope_Body() {}
 
 func (*Envelope_CommitmentUpserted) isEnvelope_Body() {}
 
 func (*Envelope_UpdateChanged) isEnvelope_Body() {}
+
+func (*Envelope_QuestionChanged) isEnvelope_Body() {}
+
+func (*Envelope_CalendarChanged) isEnvelope_Body() {}
+
+func (*Envelope_QuestionSlaAlert) isEnvelope_Body() {}
+
+func (*Envelope_EmailConfirmationRequested) isEnvelope_Body() {}
 
 // Text keyed by BCP 47 language tag ("en", "fr", "zh-Hant").
 type LocalizedText struct {
@@ -1193,11 +1258,525 @@ func (x *UpdateChanged) GetPostedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// QuestionChanged carries the public state of a public question each time it
+// changes (types qa.question.asked, .assigned, .paused, .resumed, .answered,
+// .followed_up, .extended, .hidden, .redacted, .recomputed). It never holds the
+// asker's email address.
+type QuestionChanged struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	QuestionId     string                 `protobuf:"bytes,1,opt,name=question_id,json=questionId,proto3" json:"question_id,omitempty"`
+	PlanId         string                 `protobuf:"bytes,2,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	CommitmentCode string                 `protobuf:"bytes,3,opt,name=commitment_code,json=commitmentCode,proto3" json:"commitment_code,omitempty"`
+	// "open", "paused", "answered" (late is open past due_at).
+	Status         string `protobuf:"bytes,4,opt,name=status,proto3" json:"status,omitempty"`
+	AssignedAgency string `protobuf:"bytes,5,opt,name=assigned_agency,json=assignedAgency,proto3" json:"assigned_agency,omitempty"`
+	Language       string `protobuf:"bytes,6,opt,name=language,proto3" json:"language,omitempty"`
+	// Empty for an anonymous asker.
+	DisplayName string `protobuf:"bytes,7,opt,name=display_name,json=displayName,proto3" json:"display_name,omitempty"`
+	// Empty when hidden.
+	Text         string                 `protobuf:"bytes,8,opt,name=text,proto3" json:"text,omitempty"`
+	Hidden       bool                   `protobuf:"varint,9,opt,name=hidden,proto3" json:"hidden,omitempty"`
+	HiddenReason string                 `protobuf:"bytes,10,opt,name=hidden_reason,json=hiddenReason,proto3" json:"hidden_reason,omitempty"`
+	Redacted     bool                   `protobuf:"varint,11,opt,name=redacted,proto3" json:"redacted,omitempty"`
+	AskedAt      *timestamppb.Timestamp `protobuf:"bytes,12,opt,name=asked_at,json=askedAt,proto3" json:"asked_at,omitempty"`
+	// Unset while the clock is paused.
+	DueAt *timestamppb.Timestamp `protobuf:"bytes,13,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	// The due day, YYYY-MM-DD in the policy's time zone.
+	DueDay     string                 `protobuf:"bytes,14,opt,name=due_day,json=dueDay,proto3" json:"due_day,omitempty"`
+	AnsweredAt *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=answered_at,json=answeredAt,proto3" json:"answered_at,omitempty"`
+	Extensions int32                  `protobuf:"varint,16,opt,name=extensions,proto3" json:"extensions,omitempty"`
+	// The latest answer.
+	Answer           *LocalizedText `protobuf:"bytes,17,opt,name=answer,proto3" json:"answer,omitempty"`
+	AnsweredByAgency string         `protobuf:"bytes,18,opt,name=answered_by_agency,json=answeredByAgency,proto3" json:"answered_by_agency,omitempty"`
+	// What changed: "asked", "assigned", "paused", ... (the type's last word).
+	Change string `protobuf:"bytes,19,opt,name=change,proto3" json:"change,omitempty"`
+	// The public reason of a pause, extension, hide or redaction.
+	ChangeReason string `protobuf:"bytes,20,opt,name=change_reason,json=changeReason,proto3" json:"change_reason,omitempty"`
+	// Token name of who made the change; empty for the public.
+	ChangeBy string `protobuf:"bytes,21,opt,name=change_by,json=changeBy,proto3" json:"change_by,omitempty"`
+	// Increases each time the due date moves.
+	DueVersion    int64 `protobuf:"varint,22,opt,name=due_version,json=dueVersion,proto3" json:"due_version,omitempty"`
+	OnTime        bool  `protobuf:"varint,23,opt,name=on_time,json=onTime,proto3" json:"on_time,omitempty"`
+	DaysTaken     int32 `protobuf:"varint,24,opt,name=days_taken,json=daysTaken,proto3" json:"days_taken,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuestionChanged) Reset() {
+	*x = QuestionChanged{}
+	mi := &file_kept_events_v1_events_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuestionChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuestionChanged) ProtoMessage() {}
+
+func (x *QuestionChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_kept_events_v1_events_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuestionChanged.ProtoReflect.Descriptor instead.
+func (*QuestionChanged) Descriptor() ([]byte, []int) {
+	return file_kept_events_v1_events_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *QuestionChanged) GetQuestionId() string {
+	if x != nil {
+		return x.QuestionId
+	}
+	return ""
+}
+
+func (x *QuestionChanged) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
+func (x *QuestionChanged) GetCommitmentCode() string {
+	if x != nil {
+		return x.CommitmentCode
+	}
+	return ""
+}
+
+func (x *QuestionChanged) GetStatus() string {
+	if x != nil {
+		return x.Status
+	}
+	return ""
+}
+
+func (x *QuestionChanged) GetAssignedAgency() string {
+	if x != nil {
+		return x.AssignedAgency
+	}
+	return ""
+}
+
+func (x *QuestionChanged) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+func (x *QuestionChanged) GetDisplayName() string {
+	if x != nil {
+		return x.DisplayName
+	}
+	return ""
+}
+
+func (x *QuestionChanged) GetText() string {
+	if x != nil {
+		return x.Text
+	}
+	return ""
+}
+
+func (x *QuestionChanged) GetHidden() bool {
+	if x != nil {
+		return x.Hidden
+	}
+	return false
+}
+
+func (x *QuestionChanged) GetHiddenReason() string {
+	if x != nil {
+		return x.HiddenReason
+	}
+	return ""
+}
+
+func (x *QuestionChanged) GetRedacted() bool {
+	if x != nil {
+		return x.Redacted
+	}
+	return false
+}
+
+func (x *QuestionChanged) GetAskedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AskedAt
+	}
+	return nil
+}
+
+func (x *QuestionChanged) GetDueAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueAt
+	}
+	return nil
+}
+
+func (x *QuestionChanged) GetDueDay() string {
+	if x != nil {
+		return x.DueDay
+	}
+	return ""
+}
+
+func (x *QuestionChanged) GetAnsweredAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.AnsweredAt
+	}
+	return nil
+}
+
+func (x *QuestionChanged) GetExtensions() int32 {
+	if x != nil {
+		return x.Extensions
+	}
+	return 0
+}
+
+func (x *QuestionChanged) GetAnswer() *LocalizedText {
+	if x != nil {
+		return x.Answer
+	}
+	return nil
+}
+
+func (x *QuestionChanged) GetAnsweredByAgency() string {
+	if x != nil {
+		return x.AnsweredByAgency
+	}
+	return ""
+}
+
+func (x *QuestionChanged) GetChange() string {
+	if x != nil {
+		return x.Change
+	}
+	return ""
+}
+
+func (x *QuestionChanged) GetChangeReason() string {
+	if x != nil {
+		return x.ChangeReason
+	}
+	return ""
+}
+
+func (x *QuestionChanged) GetChangeBy() string {
+	if x != nil {
+		return x.ChangeBy
+	}
+	return ""
+}
+
+func (x *QuestionChanged) GetDueVersion() int64 {
+	if x != nil {
+		return x.DueVersion
+	}
+	return 0
+}
+
+func (x *QuestionChanged) GetOnTime() bool {
+	if x != nil {
+		return x.OnTime
+	}
+	return false
+}
+
+func (x *QuestionChanged) GetDaysTaken() int32 {
+	if x != nil {
+		return x.DaysTaken
+	}
+	return 0
+}
+
+// CalendarChanged says the deployment calendar changed (qa.calendar.changed):
+// the dates touched and how many open questions were recomputed.
+type CalendarChanged struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Dates []string               `protobuf:"bytes,1,rep,name=dates,proto3" json:"dates,omitempty"`
+	// "manual", "ics" or "csv".
+	Source        string `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	By            string `protobuf:"bytes,3,opt,name=by,proto3" json:"by,omitempty"`
+	Recomputed    int32  `protobuf:"varint,4,opt,name=recomputed,proto3" json:"recomputed,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CalendarChanged) Reset() {
+	*x = CalendarChanged{}
+	mi := &file_kept_events_v1_events_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CalendarChanged) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CalendarChanged) ProtoMessage() {}
+
+func (x *CalendarChanged) ProtoReflect() protoreflect.Message {
+	mi := &file_kept_events_v1_events_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CalendarChanged.ProtoReflect.Descriptor instead.
+func (*CalendarChanged) Descriptor() ([]byte, []int) {
+	return file_kept_events_v1_events_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *CalendarChanged) GetDates() []string {
+	if x != nil {
+		return x.Dates
+	}
+	return nil
+}
+
+func (x *CalendarChanged) GetSource() string {
+	if x != nil {
+		return x.Source
+	}
+	return ""
+}
+
+func (x *CalendarChanged) GetBy() string {
+	if x != nil {
+		return x.By
+	}
+	return ""
+}
+
+func (x *CalendarChanged) GetRecomputed() int32 {
+	if x != nil {
+		return x.Recomputed
+	}
+	return 0
+}
+
+// QuestionSLAAlert is a warning (qa.question.sla_warning) or a breach
+// (qa.question.sla_breached), sent once per question, threshold and due-date
+// version; for the PoC and the assigned agency.
+type QuestionSLAAlert struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	QuestionId     string                 `protobuf:"bytes,1,opt,name=question_id,json=questionId,proto3" json:"question_id,omitempty"`
+	PlanId         string                 `protobuf:"bytes,2,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	CommitmentCode string                 `protobuf:"bytes,3,opt,name=commitment_code,json=commitmentCode,proto3" json:"commitment_code,omitempty"`
+	AssignedAgency string                 `protobuf:"bytes,4,opt,name=assigned_agency,json=assignedAgency,proto3" json:"assigned_agency,omitempty"`
+	// "warning" or "breach".
+	Kind string `protobuf:"bytes,5,opt,name=kind,proto3" json:"kind,omitempty"`
+	// Working days before the due day; unset for a breach.
+	Threshold     int32                  `protobuf:"varint,6,opt,name=threshold,proto3" json:"threshold,omitempty"`
+	DueAt         *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=due_at,json=dueAt,proto3" json:"due_at,omitempty"`
+	DueVersion    int64                  `protobuf:"varint,8,opt,name=due_version,json=dueVersion,proto3" json:"due_version,omitempty"`
+	DueDay        string                 `protobuf:"bytes,9,opt,name=due_day,json=dueDay,proto3" json:"due_day,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *QuestionSLAAlert) Reset() {
+	*x = QuestionSLAAlert{}
+	mi := &file_kept_events_v1_events_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *QuestionSLAAlert) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*QuestionSLAAlert) ProtoMessage() {}
+
+func (x *QuestionSLAAlert) ProtoReflect() protoreflect.Message {
+	mi := &file_kept_events_v1_events_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use QuestionSLAAlert.ProtoReflect.Descriptor instead.
+func (*QuestionSLAAlert) Descriptor() ([]byte, []int) {
+	return file_kept_events_v1_events_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *QuestionSLAAlert) GetQuestionId() string {
+	if x != nil {
+		return x.QuestionId
+	}
+	return ""
+}
+
+func (x *QuestionSLAAlert) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
+func (x *QuestionSLAAlert) GetCommitmentCode() string {
+	if x != nil {
+		return x.CommitmentCode
+	}
+	return ""
+}
+
+func (x *QuestionSLAAlert) GetAssignedAgency() string {
+	if x != nil {
+		return x.AssignedAgency
+	}
+	return ""
+}
+
+func (x *QuestionSLAAlert) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *QuestionSLAAlert) GetThreshold() int32 {
+	if x != nil {
+		return x.Threshold
+	}
+	return 0
+}
+
+func (x *QuestionSLAAlert) GetDueAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.DueAt
+	}
+	return nil
+}
+
+func (x *QuestionSLAAlert) GetDueVersion() int64 {
+	if x != nil {
+		return x.DueVersion
+	}
+	return 0
+}
+
+func (x *QuestionSLAAlert) GetDueDay() string {
+	if x != nil {
+		return x.DueDay
+	}
+	return ""
+}
+
+// EmailConfirmationRequested (qa.email.confirmation_requested) asks for a
+// confirmation link to be mailed to a question's asker. It does not carry the
+// address: the notifications service reads it from the qa service's internal
+// route by question id. The token is the link's secret; qa stores only its hash.
+type EmailConfirmationRequested struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	QuestionId     string                 `protobuf:"bytes,1,opt,name=question_id,json=questionId,proto3" json:"question_id,omitempty"`
+	PlanId         string                 `protobuf:"bytes,2,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	CommitmentCode string                 `protobuf:"bytes,3,opt,name=commitment_code,json=commitmentCode,proto3" json:"commitment_code,omitempty"`
+	Language       string                 `protobuf:"bytes,4,opt,name=language,proto3" json:"language,omitempty"`
+	Token          string                 `protobuf:"bytes,5,opt,name=token,proto3" json:"token,omitempty"`
+	ExpiresAt      *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *EmailConfirmationRequested) Reset() {
+	*x = EmailConfirmationRequested{}
+	mi := &file_kept_events_v1_events_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EmailConfirmationRequested) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EmailConfirmationRequested) ProtoMessage() {}
+
+func (x *EmailConfirmationRequested) ProtoReflect() protoreflect.Message {
+	mi := &file_kept_events_v1_events_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EmailConfirmationRequested.ProtoReflect.Descriptor instead.
+func (*EmailConfirmationRequested) Descriptor() ([]byte, []int) {
+	return file_kept_events_v1_events_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *EmailConfirmationRequested) GetQuestionId() string {
+	if x != nil {
+		return x.QuestionId
+	}
+	return ""
+}
+
+func (x *EmailConfirmationRequested) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
+func (x *EmailConfirmationRequested) GetCommitmentCode() string {
+	if x != nil {
+		return x.CommitmentCode
+	}
+	return ""
+}
+
+func (x *EmailConfirmationRequested) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+func (x *EmailConfirmationRequested) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+func (x *EmailConfirmationRequested) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
 var File_kept_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_kept_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1bkept/events/v1/events.proto\x12\x0ekept.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc8\x04\n" +
+	"\x1bkept/events/v1/events.proto\x12\x0ekept.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa6\a\n" +
 	"\bEnvelope\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12.\n" +
@@ -1208,7 +1787,11 @@ const file_kept_events_v1_events_proto_rawDesc = "" +
 	"\rtrace_context\x18\a \x03(\v2*.kept.events.v1.Envelope.TraceContextEntryR\ftraceContext\x12C\n" +
 	"\rplan_upserted\x18\x14 \x01(\v2\x1c.kept.events.v1.PlanUpsertedH\x00R\fplanUpserted\x12U\n" +
 	"\x13commitment_upserted\x18\x15 \x01(\v2\".kept.events.v1.CommitmentUpsertedH\x00R\x12commitmentUpserted\x12F\n" +
-	"\x0eupdate_changed\x18\x16 \x01(\v2\x1d.kept.events.v1.UpdateChangedH\x00R\rupdateChanged\x1a?\n" +
+	"\x0eupdate_changed\x18\x16 \x01(\v2\x1d.kept.events.v1.UpdateChangedH\x00R\rupdateChanged\x12L\n" +
+	"\x10question_changed\x18( \x01(\v2\x1f.kept.events.v1.QuestionChangedH\x00R\x0fquestionChanged\x12L\n" +
+	"\x10calendar_changed\x18) \x01(\v2\x1f.kept.events.v1.CalendarChangedH\x00R\x0fcalendarChanged\x12P\n" +
+	"\x12question_sla_alert\x18* \x01(\v2 .kept.events.v1.QuestionSLAAlertH\x00R\x10questionSlaAlert\x12n\n" +
+	"\x1cemail_confirmation_requested\x18+ \x01(\v2*.kept.events.v1.EmailConfirmationRequestedH\x00R\x1aemailConfirmationRequested\x1a?\n" +
 	"\x11TraceContextEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x06\n" +
@@ -1310,7 +1893,67 @@ const file_kept_events_v1_events_proto_rawDesc = "" +
 	"agreements\x123\n" +
 	"\bdisputes\x18\x0f \x03(\v2\x17.kept.events.v1.DisputeR\bdisputes\x12\x16\n" +
 	"\x06agency\x18\x10 \x01(\tR\x06agency\x127\n" +
-	"\tposted_at\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\bpostedAtB8Z6github.com/kept-ogp/kept/proto/kept/events/v1;eventsv1b\x06proto3"
+	"\tposted_at\x18\x11 \x01(\v2\x1a.google.protobuf.TimestampR\bpostedAt\"\xd9\x06\n" +
+	"\x0fQuestionChanged\x12\x1f\n" +
+	"\vquestion_id\x18\x01 \x01(\tR\n" +
+	"questionId\x12\x17\n" +
+	"\aplan_id\x18\x02 \x01(\tR\x06planId\x12'\n" +
+	"\x0fcommitment_code\x18\x03 \x01(\tR\x0ecommitmentCode\x12\x16\n" +
+	"\x06status\x18\x04 \x01(\tR\x06status\x12'\n" +
+	"\x0fassigned_agency\x18\x05 \x01(\tR\x0eassignedAgency\x12\x1a\n" +
+	"\blanguage\x18\x06 \x01(\tR\blanguage\x12!\n" +
+	"\fdisplay_name\x18\a \x01(\tR\vdisplayName\x12\x12\n" +
+	"\x04text\x18\b \x01(\tR\x04text\x12\x16\n" +
+	"\x06hidden\x18\t \x01(\bR\x06hidden\x12#\n" +
+	"\rhidden_reason\x18\n" +
+	" \x01(\tR\fhiddenReason\x12\x1a\n" +
+	"\bredacted\x18\v \x01(\bR\bredacted\x125\n" +
+	"\basked_at\x18\f \x01(\v2\x1a.google.protobuf.TimestampR\aaskedAt\x121\n" +
+	"\x06due_at\x18\r \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12\x17\n" +
+	"\adue_day\x18\x0e \x01(\tR\x06dueDay\x12;\n" +
+	"\vanswered_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\n" +
+	"answeredAt\x12\x1e\n" +
+	"\n" +
+	"extensions\x18\x10 \x01(\x05R\n" +
+	"extensions\x125\n" +
+	"\x06answer\x18\x11 \x01(\v2\x1d.kept.events.v1.LocalizedTextR\x06answer\x12,\n" +
+	"\x12answered_by_agency\x18\x12 \x01(\tR\x10answeredByAgency\x12\x16\n" +
+	"\x06change\x18\x13 \x01(\tR\x06change\x12#\n" +
+	"\rchange_reason\x18\x14 \x01(\tR\fchangeReason\x12\x1b\n" +
+	"\tchange_by\x18\x15 \x01(\tR\bchangeBy\x12\x1f\n" +
+	"\vdue_version\x18\x16 \x01(\x03R\n" +
+	"dueVersion\x12\x17\n" +
+	"\aon_time\x18\x17 \x01(\bR\x06onTime\x12\x1d\n" +
+	"\n" +
+	"days_taken\x18\x18 \x01(\x05R\tdaysTaken\"o\n" +
+	"\x0fCalendarChanged\x12\x14\n" +
+	"\x05dates\x18\x01 \x03(\tR\x05dates\x12\x16\n" +
+	"\x06source\x18\x02 \x01(\tR\x06source\x12\x0e\n" +
+	"\x02by\x18\x03 \x01(\tR\x02by\x12\x1e\n" +
+	"\n" +
+	"recomputed\x18\x04 \x01(\x05R\n" +
+	"recomputed\"\xbd\x02\n" +
+	"\x10QuestionSLAAlert\x12\x1f\n" +
+	"\vquestion_id\x18\x01 \x01(\tR\n" +
+	"questionId\x12\x17\n" +
+	"\aplan_id\x18\x02 \x01(\tR\x06planId\x12'\n" +
+	"\x0fcommitment_code\x18\x03 \x01(\tR\x0ecommitmentCode\x12'\n" +
+	"\x0fassigned_agency\x18\x04 \x01(\tR\x0eassignedAgency\x12\x12\n" +
+	"\x04kind\x18\x05 \x01(\tR\x04kind\x12\x1c\n" +
+	"\tthreshold\x18\x06 \x01(\x05R\tthreshold\x121\n" +
+	"\x06due_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\x05dueAt\x12\x1f\n" +
+	"\vdue_version\x18\b \x01(\x03R\n" +
+	"dueVersion\x12\x17\n" +
+	"\adue_day\x18\t \x01(\tR\x06dueDay\"\xec\x01\n" +
+	"\x1aEmailConfirmationRequested\x12\x1f\n" +
+	"\vquestion_id\x18\x01 \x01(\tR\n" +
+	"questionId\x12\x17\n" +
+	"\aplan_id\x18\x02 \x01(\tR\x06planId\x12'\n" +
+	"\x0fcommitment_code\x18\x03 \x01(\tR\x0ecommitmentCode\x12\x1a\n" +
+	"\blanguage\x18\x04 \x01(\tR\blanguage\x12\x14\n" +
+	"\x05token\x18\x05 \x01(\tR\x05token\x129\n" +
+	"\n" +
+	"expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAtB8Z6github.com/kept-ogp/kept/proto/kept/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_kept_events_v1_events_proto_rawDescOnce sync.Once
@@ -1325,65 +1968,79 @@ func file_kept_events_v1_events_proto_rawDescGZIP() []byte {
 }
 
 var file_kept_events_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_kept_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_kept_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_kept_events_v1_events_proto_goTypes = []any{
-	(Deadline_Kind)(0),            // 0: kept.events.v1.Deadline.Kind
-	(Deadline_Precision)(0),       // 1: kept.events.v1.Deadline.Precision
-	(*Envelope)(nil),              // 2: kept.events.v1.Envelope
-	(*LocalizedText)(nil),         // 3: kept.events.v1.LocalizedText
-	(*Organisation)(nil),          // 4: kept.events.v1.Organisation
-	(*Deadline)(nil),              // 5: kept.events.v1.Deadline
-	(*PlanUpserted)(nil),          // 6: kept.events.v1.PlanUpserted
-	(*Indicator)(nil),             // 7: kept.events.v1.Indicator
-	(*Milestone)(nil),             // 8: kept.events.v1.Milestone
-	(*CommitmentUpserted)(nil),    // 9: kept.events.v1.CommitmentUpserted
-	(*EvidenceLink)(nil),          // 10: kept.events.v1.EvidenceLink
-	(*Agreement)(nil),             // 11: kept.events.v1.Agreement
-	(*Dispute)(nil),               // 12: kept.events.v1.Dispute
-	(*UpdateChanged)(nil),         // 13: kept.events.v1.UpdateChanged
-	nil,                           // 14: kept.events.v1.Envelope.TraceContextEntry
-	nil,                           // 15: kept.events.v1.LocalizedText.ValuesEntry
-	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
+	(Deadline_Kind)(0),                 // 0: kept.events.v1.Deadline.Kind
+	(Deadline_Precision)(0),            // 1: kept.events.v1.Deadline.Precision
+	(*Envelope)(nil),                   // 2: kept.events.v1.Envelope
+	(*LocalizedText)(nil),              // 3: kept.events.v1.LocalizedText
+	(*Organisation)(nil),               // 4: kept.events.v1.Organisation
+	(*Deadline)(nil),                   // 5: kept.events.v1.Deadline
+	(*PlanUpserted)(nil),               // 6: kept.events.v1.PlanUpserted
+	(*Indicator)(nil),                  // 7: kept.events.v1.Indicator
+	(*Milestone)(nil),                  // 8: kept.events.v1.Milestone
+	(*CommitmentUpserted)(nil),         // 9: kept.events.v1.CommitmentUpserted
+	(*EvidenceLink)(nil),               // 10: kept.events.v1.EvidenceLink
+	(*Agreement)(nil),                  // 11: kept.events.v1.Agreement
+	(*Dispute)(nil),                    // 12: kept.events.v1.Dispute
+	(*UpdateChanged)(nil),              // 13: kept.events.v1.UpdateChanged
+	(*QuestionChanged)(nil),            // 14: kept.events.v1.QuestionChanged
+	(*CalendarChanged)(nil),            // 15: kept.events.v1.CalendarChanged
+	(*QuestionSLAAlert)(nil),           // 16: kept.events.v1.QuestionSLAAlert
+	(*EmailConfirmationRequested)(nil), // 17: kept.events.v1.EmailConfirmationRequested
+	nil,                                // 18: kept.events.v1.Envelope.TraceContextEntry
+	nil,                                // 19: kept.events.v1.LocalizedText.ValuesEntry
+	(*timestamppb.Timestamp)(nil),      // 20: google.protobuf.Timestamp
 }
 var file_kept_events_v1_events_proto_depIdxs = []int32{
-	16, // 0: kept.events.v1.Envelope.time:type_name -> google.protobuf.Timestamp
-	14, // 1: kept.events.v1.Envelope.trace_context:type_name -> kept.events.v1.Envelope.TraceContextEntry
+	20, // 0: kept.events.v1.Envelope.time:type_name -> google.protobuf.Timestamp
+	18, // 1: kept.events.v1.Envelope.trace_context:type_name -> kept.events.v1.Envelope.TraceContextEntry
 	6,  // 2: kept.events.v1.Envelope.plan_upserted:type_name -> kept.events.v1.PlanUpserted
 	9,  // 3: kept.events.v1.Envelope.commitment_upserted:type_name -> kept.events.v1.CommitmentUpserted
 	13, // 4: kept.events.v1.Envelope.update_changed:type_name -> kept.events.v1.UpdateChanged
-	15, // 5: kept.events.v1.LocalizedText.values:type_name -> kept.events.v1.LocalizedText.ValuesEntry
-	3,  // 6: kept.events.v1.Organisation.name:type_name -> kept.events.v1.LocalizedText
-	3,  // 7: kept.events.v1.Deadline.original:type_name -> kept.events.v1.LocalizedText
-	0,  // 8: kept.events.v1.Deadline.kind:type_name -> kept.events.v1.Deadline.Kind
-	1,  // 9: kept.events.v1.Deadline.precision:type_name -> kept.events.v1.Deadline.Precision
-	3,  // 10: kept.events.v1.PlanUpserted.title:type_name -> kept.events.v1.LocalizedText
-	3,  // 11: kept.events.v1.Indicator.title:type_name -> kept.events.v1.LocalizedText
-	5,  // 12: kept.events.v1.Indicator.deadline:type_name -> kept.events.v1.Deadline
-	4,  // 13: kept.events.v1.Indicator.lead_orgs:type_name -> kept.events.v1.Organisation
-	3,  // 14: kept.events.v1.Milestone.title:type_name -> kept.events.v1.LocalizedText
-	5,  // 15: kept.events.v1.Milestone.deadline:type_name -> kept.events.v1.Deadline
-	4,  // 16: kept.events.v1.Milestone.lead_orgs:type_name -> kept.events.v1.Organisation
-	7,  // 17: kept.events.v1.Milestone.indicators:type_name -> kept.events.v1.Indicator
-	3,  // 18: kept.events.v1.CommitmentUpserted.title:type_name -> kept.events.v1.LocalizedText
-	4,  // 19: kept.events.v1.CommitmentUpserted.lead_orgs:type_name -> kept.events.v1.Organisation
-	8,  // 20: kept.events.v1.CommitmentUpserted.milestones:type_name -> kept.events.v1.Milestone
-	3,  // 21: kept.events.v1.EvidenceLink.title:type_name -> kept.events.v1.LocalizedText
-	16, // 22: kept.events.v1.Agreement.at:type_name -> google.protobuf.Timestamp
-	3,  // 23: kept.events.v1.Dispute.reason:type_name -> kept.events.v1.LocalizedText
-	16, // 24: kept.events.v1.Dispute.at:type_name -> google.protobuf.Timestamp
-	3,  // 25: kept.events.v1.UpdateChanged.progress:type_name -> kept.events.v1.LocalizedText
-	10, // 26: kept.events.v1.UpdateChanged.evidence:type_name -> kept.events.v1.EvidenceLink
-	3,  // 27: kept.events.v1.UpdateChanged.challenges:type_name -> kept.events.v1.LocalizedText
-	3,  // 28: kept.events.v1.UpdateChanged.delay_reason:type_name -> kept.events.v1.LocalizedText
-	3,  // 29: kept.events.v1.UpdateChanged.next_steps:type_name -> kept.events.v1.LocalizedText
-	11, // 30: kept.events.v1.UpdateChanged.agreements:type_name -> kept.events.v1.Agreement
-	12, // 31: kept.events.v1.UpdateChanged.disputes:type_name -> kept.events.v1.Dispute
-	16, // 32: kept.events.v1.UpdateChanged.posted_at:type_name -> google.protobuf.Timestamp
-	33, // [33:33] is the sub-list for method output_type
-	33, // [33:33] is the sub-list for method input_type
-	33, // [33:33] is the sub-list for extension type_name
-	33, // [33:33] is the sub-list for extension extendee
-	0,  // [0:33] is the sub-list for field type_name
+	14, // 5: kept.events.v1.Envelope.question_changed:type_name -> kept.events.v1.QuestionChanged
+	15, // 6: kept.events.v1.Envelope.calendar_changed:type_name -> kept.events.v1.CalendarChanged
+	16, // 7: kept.events.v1.Envelope.question_sla_alert:type_name -> kept.events.v1.QuestionSLAAlert
+	17, // 8: kept.events.v1.Envelope.email_confirmation_requested:type_name -> kept.events.v1.EmailConfirmationRequested
+	19, // 9: kept.events.v1.LocalizedText.values:type_name -> kept.events.v1.LocalizedText.ValuesEntry
+	3,  // 10: kept.events.v1.Organisation.name:type_name -> kept.events.v1.LocalizedText
+	3,  // 11: kept.events.v1.Deadline.original:type_name -> kept.events.v1.LocalizedText
+	0,  // 12: kept.events.v1.Deadline.kind:type_name -> kept.events.v1.Deadline.Kind
+	1,  // 13: kept.events.v1.Deadline.precision:type_name -> kept.events.v1.Deadline.Precision
+	3,  // 14: kept.events.v1.PlanUpserted.title:type_name -> kept.events.v1.LocalizedText
+	3,  // 15: kept.events.v1.Indicator.title:type_name -> kept.events.v1.LocalizedText
+	5,  // 16: kept.events.v1.Indicator.deadline:type_name -> kept.events.v1.Deadline
+	4,  // 17: kept.events.v1.Indicator.lead_orgs:type_name -> kept.events.v1.Organisation
+	3,  // 18: kept.events.v1.Milestone.title:type_name -> kept.events.v1.LocalizedText
+	5,  // 19: kept.events.v1.Milestone.deadline:type_name -> kept.events.v1.Deadline
+	4,  // 20: kept.events.v1.Milestone.lead_orgs:type_name -> kept.events.v1.Organisation
+	7,  // 21: kept.events.v1.Milestone.indicators:type_name -> kept.events.v1.Indicator
+	3,  // 22: kept.events.v1.CommitmentUpserted.title:type_name -> kept.events.v1.LocalizedText
+	4,  // 23: kept.events.v1.CommitmentUpserted.lead_orgs:type_name -> kept.events.v1.Organisation
+	8,  // 24: kept.events.v1.CommitmentUpserted.milestones:type_name -> kept.events.v1.Milestone
+	3,  // 25: kept.events.v1.EvidenceLink.title:type_name -> kept.events.v1.LocalizedText
+	20, // 26: kept.events.v1.Agreement.at:type_name -> google.protobuf.Timestamp
+	3,  // 27: kept.events.v1.Dispute.reason:type_name -> kept.events.v1.LocalizedText
+	20, // 28: kept.events.v1.Dispute.at:type_name -> google.protobuf.Timestamp
+	3,  // 29: kept.events.v1.UpdateChanged.progress:type_name -> kept.events.v1.LocalizedText
+	10, // 30: kept.events.v1.UpdateChanged.evidence:type_name -> kept.events.v1.EvidenceLink
+	3,  // 31: kept.events.v1.UpdateChanged.challenges:type_name -> kept.events.v1.LocalizedText
+	3,  // 32: kept.events.v1.UpdateChanged.delay_reason:type_name -> kept.events.v1.LocalizedText
+	3,  // 33: kept.events.v1.UpdateChanged.next_steps:type_name -> kept.events.v1.LocalizedText
+	11, // 34: kept.events.v1.UpdateChanged.agreements:type_name -> kept.events.v1.Agreement
+	12, // 35: kept.events.v1.UpdateChanged.disputes:type_name -> kept.events.v1.Dispute
+	20, // 36: kept.events.v1.UpdateChanged.posted_at:type_name -> google.protobuf.Timestamp
+	20, // 37: kept.events.v1.QuestionChanged.asked_at:type_name -> google.protobuf.Timestamp
+	20, // 38: kept.events.v1.QuestionChanged.due_at:type_name -> google.protobuf.Timestamp
+	20, // 39: kept.events.v1.QuestionChanged.answered_at:type_name -> google.protobuf.Timestamp
+	3,  // 40: kept.events.v1.QuestionChanged.answer:type_name -> kept.events.v1.LocalizedText
+	20, // 41: kept.events.v1.QuestionSLAAlert.due_at:type_name -> google.protobuf.Timestamp
+	20, // 42: kept.events.v1.EmailConfirmationRequested.expires_at:type_name -> google.protobuf.Timestamp
+	43, // [43:43] is the sub-list for method output_type
+	43, // [43:43] is the sub-list for method input_type
+	43, // [43:43] is the sub-list for extension type_name
+	43, // [43:43] is the sub-list for extension extendee
+	0,  // [0:43] is the sub-list for field type_name
 }
 
 func init() { file_kept_events_v1_events_proto_init() }
@@ -1395,6 +2052,10 @@ func file_kept_events_v1_events_proto_init() {
 		(*Envelope_PlanUpserted)(nil),
 		(*Envelope_CommitmentUpserted)(nil),
 		(*Envelope_UpdateChanged)(nil),
+		(*Envelope_QuestionChanged)(nil),
+		(*Envelope_CalendarChanged)(nil),
+		(*Envelope_QuestionSlaAlert)(nil),
+		(*Envelope_EmailConfirmationRequested)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -1402,7 +2063,7 @@ func file_kept_events_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kept_events_v1_events_proto_rawDesc), len(file_kept_events_v1_events_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   14,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

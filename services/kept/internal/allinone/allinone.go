@@ -23,6 +23,7 @@ import (
 	"github.com/kept-ogp/kept/services/devenv/redisserver"
 	"github.com/kept-ogp/kept/services/kit/config"
 	"github.com/kept-ogp/kept/services/kit/runtime"
+	qa "github.com/kept-ogp/kept/services/qa/app"
 	updates "github.com/kept-ogp/kept/services/updates/app"
 )
 
@@ -90,12 +91,16 @@ func Run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	qs, err := qa.Build(ctx, p.Deps(qa.Name, "kept_qa"))
+	if err != nil {
+		return err
+	}
 	if *load != "" {
 		if err := loadPlan(ctx, cs, *load, cfg.HTTPAddr, out); err != nil {
 			return err
 		}
 	}
-	return p.Serve(ctx, cs, us, ds)
+	return p.Serve(ctx, cs, us, ds, qs)
 }
 
 func loadPlan(ctx context.Context, cs *commitments.Service, path, addr string, out io.Writer) error {

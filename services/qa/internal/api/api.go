@@ -229,6 +229,7 @@ func (h *Handler) followup(c *gin.Context) {
 	if h.limited(c, "ip:"+c.ClientIP()) {
 		return
 	}
+	f.Text = strings.ReplaceAll(f.Text, "\r\n", "\n")
 	errs := questions.CheckText("text", f.Text, questions.MaxText, true)
 	errs = append(errs, questions.CheckLanguage("language", f.Language)...)
 	errs = append(errs, questions.CheckText("display_name", f.DisplayName, questions.MaxName, false)...)
@@ -240,7 +241,7 @@ func (h *Handler) followup(c *gin.Context) {
 		c.JSON(http.StatusCreated, gin.H{"ok": true})
 		return
 	}
-	h.change(c, questions.TypeFollowedUp, "", questions.Followup(questions.Followup{Text: f.Text, Language: f.Language,
+	h.change(c, questions.TypeFollowedUp, "", questions.AddFollowup(questions.Followup{Text: f.Text, Language: f.Language,
 		DisplayName: strings.TrimSpace(f.DisplayName)}), http.StatusCreated)
 }
 
@@ -383,6 +384,10 @@ func (h *Handler) putDay(c *gin.Context) {
 	d, err := calendar.ParseDate(c.Param("date"))
 	if err != nil {
 		httpserver.Error(c, http.StatusUnprocessableEntity, "invalid_request", err.Error())
+		return
+	}
+	if errs := questions.CheckText("name", b.Name, 200, false); len(errs) > 0 {
+		h.invalid(c, &questions.InvalidError{Errors: errs})
 		return
 	}
 	if b.Off == nil {

@@ -191,6 +191,8 @@ func CheckLanguage(field, s string) []FieldError {
 
 // Validate checks an ask, all fields at once.
 func (a *Ask) Validate() error {
+	a.Email = strings.TrimSpace(a.Email)
+	a.Text = strings.ReplaceAll(a.Text, "\r\n", "\n") // a form's line breaks
 	var errs []FieldError
 	errs = append(errs, CheckText("text", a.Text, MaxText, true)...)
 	errs = append(errs, CheckLanguage("language", a.Language)...)
@@ -286,6 +288,9 @@ func (q *Question) Compute(p slaclock.Policy, cal *calendar.Calendar, now time.T
 		if breach.After(now) {
 			q.BreachSent = false
 		}
+	}
+	if q.Hidden != nil {
+		q.NextAlertAt = nil // a hidden question (spam, abuse) raises no alerts
 	}
 	return moved, nil
 }

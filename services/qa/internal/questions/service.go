@@ -184,8 +184,8 @@ func (s *Service) AnswerWith(text Text, agency, by string) func(*Question, *cale
 	}
 }
 
-// Followup adds a message to the thread; the clock does not move.
-func Followup(f Followup) func(*Question, *calendar.Calendar, time.Time) (string, error) {
+// AddFollowup adds a message to the thread; the clock does not move.
+func AddFollowup(f Followup) func(*Question, *calendar.Calendar, time.Time) (string, error) {
 	return func(q *Question, _ *calendar.Calendar, now time.Time) (string, error) {
 		if q.Hidden != nil {
 			return "", refuse(http.StatusConflict, "hidden", "the question is hidden")
@@ -265,6 +265,7 @@ func Hide(reason, by string) func(*Question, *calendar.Calendar, time.Time) (str
 			return "", refuse(http.StatusConflict, "hidden", "the question is already hidden")
 		}
 		q.Hidden = &Moderation{Reason: reason, By: by, At: now}
+		q.NextAlertAt = nil // no alerts for what moderators hid
 		return reason, nil
 	}
 }
@@ -318,9 +319,15 @@ func (s *Service) recomputeOne(ctx context.Context, id string, cal *calendar.Cal
 	if err != nil || !q.Open() {
 		return false, err
 	}
+	before := q.ExplanationText
 	moved, err := q.Compute(s.Policy, cal, s.Now().UTC())
-	if err != nil || !moved {
+	if err != nil || (!moved && q.ExplanationText == before) {
 		return false, err
+	}
+	if !moved {
+		// Same deadline, new explanation (a day skipped has a new name, or
+		// a holiday and an extra working day cancel out): no event.
+		return false, s.Store.Save(ctx, q)
 	}
 	if err := s.Store.Save(ctx, q, Event(ctx, q, TypeRecomputed, "calendar changed", "")); err != nil {
 		return false, err
@@ -436,7 +443,7 @@ func (s *Service) RunChecker(ctx context.Context, interval time.Duration) error 
 	}
 }
 
-// RefreshGauges sets the open and overdue gauges. It reads every open
+// RefreshGauges sets the open and overdue gauges (hidden questions left out). It reads every open
 // question (a projection of two fields), unlike the checker.
 func (s *Service) RefreshGauges(ctx context.Context) error {
 	if s.Metrics == nil {
@@ -448,12 +455,17 @@ func (s *Service) RefreshGauges(ctx context.Context) error {
 	}
 	now := s.Now()
 	counts := map[string]int{}
+	shown := 0
 	for _, o := range open {
+		if o.Hidden {
+			continue
+		}
+		shown++
 		if o.BreachAt != nil && !now.Before(*o.BreachAt) {
 			counts[o.Agency]++
 		}
 	}
-	s.Metrics.Open.Set(float64(len(open)))
+	s.Metrics.Open.Set(float64(shown))
 	for a := range s.overdueOf {
 		if counts[a] == 0 {
 			s.Metrics.Overdue.WithLabelValues(a).Set(0)

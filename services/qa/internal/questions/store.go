@@ -241,20 +241,25 @@ func (s *Store) AlertsDue(ctx context.Context, now time.Time, limit int64) ([]st
 
 // OpenSummary is what the gauges need of an open question.
 type OpenSummary struct {
-	Agency   string     `bson:"agency"`
-	BreachAt *time.Time `bson:"breach_at"`
+	Agency   string      `bson:"agency"`
+	BreachAt *time.Time  `bson:"breach_at"`
+	Hidden   bool        `bson:"-"`
+	HiddenAt *Moderation `bson:"hidden"`
 }
 
 // Open lists the agency and breach time of every open question.
 func (s *Store) Open(ctx context.Context) ([]OpenSummary, error) {
 	cur, err := s.coll.Find(ctx, bson.M{"status": bson.M{"$ne": StatusAnswered}},
-		options.Find().SetProjection(bson.M{"agency": 1, "breach_at": 1}))
+		options.Find().SetProjection(bson.M{"agency": 1, "breach_at": 1, "hidden.at": 1}))
 	if err != nil {
 		return nil, fmt.Errorf("list open questions: %w", err)
 	}
 	out := []OpenSummary{}
 	if err := cur.All(ctx, &out); err != nil {
 		return nil, fmt.Errorf("list open questions: %w", err)
+	}
+	for i := range out {
+		out[i].Hidden = out[i].HiddenAt != nil
 	}
 	return out, nil
 }

@@ -52,7 +52,7 @@ func (q *Question) PublicStatus(now time.Time) string {
 	return q.Status
 }
 
-// View returns the public form at now; full adds the thread and explanation.
+// View returns the public form at now; full adds the explanation.
 func (q *Question) View(now time.Time, full bool) View {
 	v := View{ID: q.ID, Plan: q.Plan, Commitment: q.Commitment, Status: q.PublicStatus(now), Text: q.Text,
 		Language: q.Language, DisplayName: q.DisplayName, Anonymous: q.DisplayName == "", Hidden: q.Hidden,
@@ -73,8 +73,6 @@ func (q *Question) View(now time.Time, full bool) View {
 		if q.ExplanationJSON != "" {
 			v.HowComputedData = json.RawMessage(q.ExplanationJSON)
 		}
-	} else {
-		v.Followups, v.Answers = nil, q.Answers
 	}
 	return v
 }

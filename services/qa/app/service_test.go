@@ -1,0 +1,105 @@
+package app_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+	"google.golang.org/protobuf/proto"
+
+	eventsv1 "github.com/kept-ogp/kept/proto/kept/events/v1"
+	"github.com/kept-ogp/kept/services/devenv/ferret"
+	"github.com/kept-ogp/kept/services/devenv/redisserver"
+	"github.com/kept-ogp/kept/services/kit/config"
+	"github.com/kept-ogp/kept/services/kit/runtime"
+	"github.com/kept-ogp/kept/services/kit/stream"
+	"github.com/kept-ogp/kept/services/qa/app"
+)
+
+// TestServiceEndToEnd builds the service as its binary does, feeds it a
+// commitments event over Redis and sees a question's event leave on kept:qa.
+func TestServiceEndToEnd(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	fs, err := ferret.Start(ctx, ferret.Options{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fs.Stop()
+	rs, err := redisserver.Start(ctx, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rs.Stop()
+	env := map[string]string{"MONGODB_URI": fs.URI(), "REDIS_URL": rs.URL, "POD_NAME": "qa-test", "LOG_LEVEL": "error"}
+	cfg, err := config.Load(app.Name, func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Setenv("QA_CHECK_INTERVAL", "100ms")
+	p, err := runtime.Open(ctx, cfg, runtime.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close(context.Background())
+	s, err := app.Build(ctx, p.Deps(app.Name, "kept_qa"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	engine, err := p.Engine()
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.Routes(engine)
+	runCtx, stop := context.WithCancel(ctx)
+	done := make(chan error, 1)
+	go func() { done <- s.Run(runCtx) }()
+	defer func() {
+		stop()
+		if err := <-done; err != nil {
+			t.Error(err)
+		}
+	}()
+
+	pub := stream.NewPublisher(p.Redis, app.CommitmentsStream, 1000)
+	ev := stream.NewEnvelope(ctx, "commitments", "commitments.commitment.upserted", "tw/C01", 1)
+	ev.Body = &eventsv1.Envelope_CommitmentUpserted{CommitmentUpserted: &eventsv1.CommitmentUpserted{PlanId: "tw", Code: "C01",
+		LeadOrgs: []*eventsv1.Organisation{{Code: "ndc"}}}}
+	if _, err := pub.Publish(ctx, ev); err != nil {
+		t.Fatal(err)
+	}
+	body := `{"text":"何時？","language":"zh-Hant","anonymous":true}`
+	var w *httptest.ResponseRecorder
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		req := httptest.NewRequest(http.MethodPost, "/api/v1/plans/tw/commitments/C01/questions", strings.NewReader(body))
+		req.Header.Set("Content-Type", "application/json")
+		w = httptest.NewRecorder()
+		engine.ServeHTTP(w, req)
+		if w.Code != http.StatusNotFound {
+			break
+		}
+	}
+	if w.Code != http.StatusCreated || !strings.Contains(w.Body.String(), `"agency":"ndc"`) {
+		t.Fatalf("ask: %d %s", w.Code, w.Body.String())
+	}
+	for deadline := time.Now().Add(10 * time.Second); time.Now().Before(deadline); time.Sleep(100 * time.Millisecond) {
+		msgs, err := p.Redis.XRange(ctx, "kept:qa", "-", "+").Result()
+		if err != nil && err != redis.Nil {
+			t.Fatal(err)
+		}
+		for _, m := range msgs {
+			for _, v := range m.Values {
+				s, _ := v.(string)
+				e := &eventsv1.Envelope{}
+				if proto.Unmarshal([]byte(s), e) == nil && e.GetType() == "qa.question.asked" {
+					return
+				}
+			}
+		}
+	}
+	t.Fatal("no qa.question.asked on kept:qa")
+}

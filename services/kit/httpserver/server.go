@@ -36,6 +36,10 @@ type Options struct {
 	Tracer     trace.TracerProvider
 	Propagator propagation.TextMapPropagator
 	Checks     []Check
+	// TrustedProxies are the CIDRs or addresses whose X-Forwarded-For is
+	// believed (the ingress controller); with none, the client address is
+	// the connection's, so rate limits per address cannot be dodged.
+	TrustedProxies []string
 }
 
 // New returns an engine with the shared middleware and operational routes.
@@ -43,6 +47,9 @@ func New(o Options) (*gin.Engine, error) {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.ContextWithFallback = true
+	if err := r.SetTrustedProxies(o.TrustedProxies); err != nil {
+		return nil, fmt.Errorf("TRUSTED_PROXIES: %w", err)
+	}
 	r.HandleMethodNotAllowed = true
 	m, err := newMetrics(o.Registry, o.Service)
 	if err != nil {

@@ -641,3 +641,28 @@ func waitUntil(t testing.TB, what string, cond func() bool) {
 		time.Sleep(20 * time.Millisecond)
 	}
 }
+
+// Without trusted proxies a client cannot pick its own address with
+// X-Forwarded-For (per-address rate limits rely on it); with the ingress
+// listed, the forwarded address is used.
+func TestClientAddressTrustsOnlyListedProxies(t *testing.T) {
+	for _, tc := range []struct {
+		trusted []string
+		want    string
+	}{{nil, "192.0.2.1"}, {[]string{"192.0.2.0/24"}, "203.0.113.9"}} {
+		eng, err := New(Options{Service: "t", Logger: logging.New(io.Discard, "error", "t"), Registry: prometheus.NewRegistry(),
+			Tracer: sdktrace.NewTracerProvider(), Propagator: propagation.TraceContext{}, TrustedProxies: tc.trusted})
+		if err != nil {
+			t.Fatal(err)
+		}
+		eng.GET("/ip", func(c *gin.Context) { c.String(200, c.ClientIP()) })
+		req := httptest.NewRequest("GET", "/ip", nil)
+		req.RemoteAddr = "192.0.2.1:1234"
+		req.Header.Set("X-Forwarded-For", "203.0.113.9")
+		w := httptest.NewRecorder()
+		eng.ServeHTTP(w, req)
+		if w.Body.String() != tc.want {
+			t.Errorf("trusted %v: client %q, want %q", tc.trusted, w.Body.String(), tc.want)
+		}
+	}
+}

@@ -134,6 +134,7 @@ func (p *Process) Engine() (*gin.Engine, error) {
 	return httpserver.New(httpserver.Options{
 		Service: p.Config.Service, Logger: p.Logger, Registry: p.Registry,
 		Tracer: p.Tracing.Provider, Propagator: p.Tracing.Propagator,
+		TrustedProxies: config.List(nil, "TRUSTED_PROXIES"),
 		Checks: []httpserver.Check{
 			{Name: "mongodb", Fn: mongox.Ping(p.Mongo)},
 			{Name: "redis", Fn: func(ctx context.Context) error { return p.Redis.Ping(ctx).Err() }},

@@ -42,17 +42,9 @@ type Service struct {
 // sets when a deadline counts as due soon; PUBLIC_BASE_URL links widgets to
 // the public site.
 func New(ctx context.Context, d runtime.Deps) (*Service, error) {
-	allow, err := embedhttp.ParseAllowlist(config.List(nil, "EMBED_ALLOWED_ORIGINS"))
+	allow, rules, err := settings()
 	if err != nil {
-		return nil, fmt.Errorf("EMBED_ALLOWED_ORIGINS: %w", err)
-	}
-	rules := rag.Rules{}
-	if v := os.Getenv("DASHBOARD_DUE_SOON_DAYS"); v != "" {
-		var days int
-		if _, err := fmt.Sscanf(v, "%d", &days); err != nil || days <= 0 {
-			return nil, fmt.Errorf("DASHBOARD_DUE_SOON_DAYS=%q: want a positive number of days", v)
-		}
-		rules.DueSoon = time.Duration(days) * 24 * time.Hour
+		return nil, err
 	}
 	st := readmodel.New(d.DB)
 	if err := st.EnsureIndexes(ctx); err != nil {
@@ -85,6 +77,29 @@ func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 		}, apply))
 	}
 	return s, nil
+}
+
+// CheckSettings reports bad dashboards settings before anything starts, so
+// `kept run` refuses a bad allowlist without first starting its stores.
+func CheckSettings() error {
+	_, _, err := settings()
+	return err
+}
+
+func settings() ([]string, rag.Rules, error) {
+	allow, err := embedhttp.ParseAllowlist(config.List(nil, "EMBED_ALLOWED_ORIGINS"))
+	if err != nil {
+		return nil, rag.Rules{}, fmt.Errorf("EMBED_ALLOWED_ORIGINS: %w", err)
+	}
+	rules := rag.Rules{}
+	if v := os.Getenv("DASHBOARD_DUE_SOON_DAYS"); v != "" {
+		var days int
+		if _, err := fmt.Sscanf(v, "%d", &days); err != nil || days <= 0 {
+			return nil, rag.Rules{}, fmt.Errorf("DASHBOARD_DUE_SOON_DAYS=%q: want a positive number of days", v)
+		}
+		rules.DueSoon = time.Duration(days) * 24 * time.Hour
+	}
+	return allow, rules, nil
 }
 
 // Build matches runtime.Builder.

@@ -41,6 +41,9 @@ func Run(ctx context.Context, args []string, out io.Writer) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
+	if err := dashboards.CheckSettings(); err != nil {
+		return err
+	}
 	if *addr != "" {
 		if err := os.Setenv("HTTP_ADDR", *addr); err != nil {
 			return err

@@ -17,7 +17,6 @@ import (
 	"github.com/kept-ogp/kept/services/dashboards/internal/rag"
 	"github.com/kept-ogp/kept/services/dashboards/internal/readmodel"
 	"github.com/kept-ogp/kept/services/kit/config"
-	"github.com/kept-ogp/kept/services/kit/mongox"
 	"github.com/kept-ogp/kept/services/kit/runtime"
 	"github.com/kept-ogp/kept/services/kit/stream"
 )
@@ -50,11 +49,7 @@ func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
-	ferret, err := mongox.IsFerretDB(ctx, d.Mongo)
-	if err != nil {
-		return nil, err
-	}
-	if ferret {
+	if d.FerretDB {
 		st.UseIDOnlyFilters()
 	}
 	h := &api.Handler{Store: st, Rules: rules, Allowlist: allow, Zone: d.Config.TimeZone, Now: time.Now,

@@ -67,3 +67,25 @@ func IsBusy(err error) bool {
 	msg := err.Error()
 	return strings.Contains(msg, "SQLITE_BUSY") || strings.Contains(msg, "database is locked")
 }
+
+// ReplaceIfNewer stores doc under id unless the stored document already has
+// this version or a newer one, which is how event consumers stay idempotent:
+// a redelivered or older event changes nothing. orWhen lists further states
+// in which the stored document may be replaced anyway. With upsert, a filter
+// that misses an existing _id tries an insert and fails on the duplicate key:
+// that means "already newer", not an error.
+func ReplaceIfNewer(ctx context.Context, coll *mongo.Collection, id string, version int64, doc any, orWhen ...bson.M) error {
+	conds := bson.A{bson.M{"version": bson.M{"$lt": version}}}
+	for _, c := range orWhen {
+		conds = append(conds, c)
+	}
+	filter := bson.M{"_id": id, "version": bson.M{"$lt": version}}
+	if len(conds) > 1 {
+		filter = bson.M{"_id": id, "$or": conds}
+	}
+	_, err := coll.ReplaceOne(ctx, filter, doc, options.Replace().SetUpsert(true))
+	if err != nil && !mongo.IsDuplicateKeyError(err) {
+		return fmt.Errorf("store %s/%s: %w", coll.Name(), id, err)
+	}
+	return nil
+}

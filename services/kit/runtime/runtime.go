@@ -40,6 +40,10 @@ type Deps struct {
 	Tracing       *telemetry.Tracing
 	Tokens        *auth.Store
 	StreamMetrics *stream.Metrics
+	// FerretDB is true when the store is FerretDB: its updates are a read then
+	// a write, and filters other than {_id} read the whole collection, so
+	// stores write by _id under the in-process lock (kit/keylock) instead.
+	FerretDB bool
 }
 
 // Service is one kept service: its routes and its background work.
@@ -62,6 +66,7 @@ type Process struct {
 	Tracing  *telemetry.Tracing
 	Tokens   *auth.Store
 	Stream   *stream.Metrics
+	FerretDB bool
 }
 
 // Options override parts of the process set-up (tests inject an exporter).
@@ -92,6 +97,12 @@ func Open(ctx context.Context, cfg config.Common, opts Options) (*Process, error
 		_ = rdb.Close()
 		return nil, fmt.Errorf("redis ping %s: %w", addr, err)
 	}
+	ferret, err := mongox.IsFerretDB(ctx, mc)
+	if err != nil {
+		_ = mc.Disconnect(ctx)
+		_ = rdb.Close()
+		return nil, err
+	}
 	reg := prometheus.NewRegistry()
 	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	sm, err := stream.NewMetrics(reg)
@@ -99,7 +110,7 @@ func Open(ctx context.Context, cfg config.Common, opts Options) (*Process, error
 		return nil, fmt.Errorf("stream metrics: %w", err)
 	}
 	return &Process{Config: cfg, Logger: logger, Mongo: mc, Redis: rdb, Registry: reg, Tracing: tr,
-		Tokens: auth.NewStore(mc.Database(cfg.AuthDatabase)), Stream: sm}, nil
+		Tokens: auth.NewStore(mc.Database(cfg.AuthDatabase)), Stream: sm, FerretDB: ferret}, nil
 }
 
 // redisClient opens a standalone client, or a Sentinel failover client when
@@ -126,7 +137,7 @@ func (p *Process) Deps(service, database string) Deps {
 	cfg.MongoDatabase = database
 	return Deps{Config: cfg, Logger: p.Logger.With("component", service), Mongo: p.Mongo,
 		DB: p.Mongo.Database(database), Redis: p.Redis, Registry: p.Registry, Tracing: p.Tracing,
-		Tokens: p.Tokens, StreamMetrics: p.Stream}
+		Tokens: p.Tokens, StreamMetrics: p.Stream, FerretDB: p.FerretDB}
 }
 
 // Engine builds the HTTP engine with readiness checks on MongoDB and Redis.

@@ -10,7 +10,6 @@ import (
 
 	"github.com/gin-gonic/gin"
 
-	"github.com/kept-ogp/kept/services/kit/mongox"
 	"github.com/kept-ogp/kept/services/kit/outbox"
 	"github.com/kept-ogp/kept/services/kit/runtime"
 	"github.com/kept-ogp/kept/services/kit/stream"
@@ -40,11 +39,7 @@ func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 	if err := ups.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
-	ferret, err := mongox.IsFerretDB(ctx, d.Mongo)
-	if err != nil {
-		return nil, err
-	}
-	if ferret {
+	if d.FerretDB {
 		ups.UseIDOnlyFilters()
 	}
 	pub := stream.NewPublisher(d.Redis, progress.Stream, d.Config.StreamMaxLen)

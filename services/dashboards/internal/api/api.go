@@ -11,7 +11,6 @@ import (
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -39,20 +38,22 @@ type Handler struct {
 	// Staleness bounds how long another replica's change can take to show.
 	Staleness time.Duration
 
-	cache      responseCache
-	structures structureCache
+	// cache holds rendered responses per plan and day, so a badge served a
+	// thousand times a second is rendered and hashed once; structures holds
+	// each plan's plan and commitments, which change far less than progress.
+	cache      planCache[embedhttp.Cached]
+	structures planCache[*readmodel.Snapshot]
 }
 
 // snapshot loads a plan's statuses, reusing its structure when it is fresh.
 func (h *Handler) snapshot(ctx context.Context, plan string) (*readmodel.Snapshot, error) {
-	st, ok := h.structures.get(plan, h.Staleness)
+	st, gen, ok := h.structures.get(plan, "", h.Staleness)
 	if !ok {
-		gen := h.structures.generation(plan)
 		var err error
 		if st, err = h.Store.LoadStructure(ctx, plan); err != nil {
 			return nil, err
 		}
-		h.structures.put(plan, gen, st)
+		h.structures.put(plan, "", gen, st)
 	}
 	statuses, err := h.Store.LoadStatuses(ctx, plan)
 	if err != nil {
@@ -61,56 +62,6 @@ func (h *Handler) snapshot(ctx context.Context, plan string) (*readmodel.Snapsho
 	snap := *st
 	snap.Statuses = statuses
 	return &snap, nil
-}
-
-// structureCache keeps each plan's structure (plan and commitments) briefly.
-type structureCache struct {
-	mu    sync.Mutex
-	items map[string]structureEntry
-	gens  map[string]uint64
-}
-
-type structureEntry struct {
-	snap  *readmodel.Snapshot
-	built time.Time
-}
-
-func (sc *structureCache) generation(plan string) uint64 {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	return sc.gens[plan]
-}
-
-func (sc *structureCache) get(plan string, staleness time.Duration) (*readmodel.Snapshot, bool) {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	e, ok := sc.items[plan]
-	if !ok || time.Since(e.built) > staleness {
-		return nil, false
-	}
-	return e.snap, true
-}
-
-func (sc *structureCache) put(plan string, gen uint64, s *readmodel.Snapshot) {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	if sc.gens[plan] != gen {
-		return
-	}
-	if sc.items == nil {
-		sc.items = map[string]structureEntry{}
-	}
-	sc.items[plan] = structureEntry{snap: s, built: time.Now()}
-}
-
-func (sc *structureCache) invalidate(plan string) {
-	sc.mu.Lock()
-	defer sc.mu.Unlock()
-	if sc.gens == nil {
-		sc.gens = map[string]uint64{}
-	}
-	sc.gens[plan]++
-	delete(sc.items, plan)
 }
 
 // Routes mounts the JSON API and the embeds.
@@ -152,7 +103,8 @@ func (h *Handler) respond(c *gin.Context, plan, key string, build func(*readmode
 	// Language comes from ?lang= or Accept-Language, so caches must key on it.
 	c.Header("Vary", "Accept-Language")
 	day := h.today()
-	v, gen, ok := h.cache.get(plan, key, day, h.Staleness)
+	key = day.Format(time.DateOnly) + "/" + key
+	v, gen, ok := h.cache.get(plan, key, h.Staleness)
 	if ok {
 		embedhttp.ServeCached(c, v)
 		return
@@ -176,7 +128,7 @@ func (h *Handler) respond(c *gin.Context, plan, key string, build func(*readmode
 		h.internal(c, err)
 		return
 	}
-	h.cache.put(plan, key, day, gen, v)
+	h.cache.put(plan, key, gen, v)
 	embedhttp.ServeCached(c, v)
 }
 
@@ -362,62 +314,4 @@ func deadlines(ds []summary.Deadline, lg string, langs []string) []widget.Deadli
 func (h *Handler) internal(c *gin.Context, err error) {
 	h.Logger.ErrorContext(c.Request.Context(), "request failed", "route", c.FullPath(), "error", err)
 	httpserver.Error(c, http.StatusInternalServerError, "internal", "internal error")
-}
-
-// responseCache keeps rendered responses per plan for the current day, so a
-// badge served a thousand times a second is rendered and hashed once. A
-// generation per plan stops a rendering that raced with an invalidation from
-// being cached.
-type responseCache struct {
-	mu    sync.Mutex
-	plans map[string]*planCache
-	gens  map[string]uint64
-}
-
-type planCache struct {
-	gen     uint64
-	built   time.Time
-	day     time.Time
-	entries map[string]embedhttp.Cached
-}
-
-// get returns a cached value, or the generation to pass to put.
-func (rc *responseCache) get(plan, key string, day time.Time, staleness time.Duration) (embedhttp.Cached, uint64, bool) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	gen := rc.gens[plan]
-	pc := rc.plans[plan]
-	if pc == nil || pc.gen != gen || !pc.day.Equal(day) || time.Since(pc.built) > staleness {
-		delete(rc.plans, plan)
-		return embedhttp.Cached{}, gen, false
-	}
-	v, ok := pc.entries[key]
-	return v, gen, ok
-}
-
-func (rc *responseCache) put(plan, key string, day time.Time, gen uint64, v embedhttp.Cached) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if rc.gens[plan] != gen {
-		return
-	}
-	if rc.plans == nil {
-		rc.plans = map[string]*planCache{}
-	}
-	pc := rc.plans[plan]
-	if pc == nil {
-		pc = &planCache{gen: gen, built: time.Now(), day: day, entries: map[string]embedhttp.Cached{}}
-		rc.plans[plan] = pc
-	}
-	pc.entries[key] = v
-}
-
-func (rc *responseCache) invalidate(plan string) {
-	rc.mu.Lock()
-	defer rc.mu.Unlock()
-	if rc.gens == nil {
-		rc.gens = map[string]uint64{}
-	}
-	rc.gens[plan]++
-	delete(rc.plans, plan)
 }

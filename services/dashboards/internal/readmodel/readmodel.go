@@ -15,6 +15,7 @@ import (
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	eventsv1 "github.com/kept-ogp/kept/proto/kept/events/v1"
+	"github.com/kept-ogp/kept/services/kit/mongox"
 )
 
 // Text maps a language tag to text.
@@ -123,12 +124,12 @@ func (s *Store) Apply(ctx context.Context, env *eventsv1.Envelope) (Change, erro
 		p := b.PlanUpserted
 		doc := Plan{ID: p.GetPlanId(), Title: p.GetTitle().GetValues(), Start: p.GetStart(), End: p.GetEnd(),
 			Languages: p.GetLanguages(), Commitments: p.GetCommitmentCodes(), Version: v}
-		return Change{p.GetPlanId(), true}, guardedReplace(ctx, s.plans, doc.ID, v, doc)
+		return Change{p.GetPlanId(), true}, mongox.ReplaceIfNewer(ctx, s.plans, doc.ID, v, doc)
 	case *eventsv1.Envelope_CommitmentUpserted:
 		c := b.CommitmentUpserted
 		doc := Commitment{ID: c.GetPlanId() + "/" + c.GetCode(), Plan: c.GetPlanId(), Code: c.GetCode(),
 			Title: c.GetTitle().GetValues(), Milestones: milestones(c.GetMilestones()), Version: v}
-		return Change{c.GetPlanId(), true}, guardedReplace(ctx, s.commitments, doc.ID, v, doc)
+		return Change{c.GetPlanId(), true}, mongox.ReplaceIfNewer(ctx, s.commitments, doc.ID, v, doc)
 	case *eventsv1.Envelope_UpdateChanged:
 		return Change{b.UpdateChanged.GetPlanId(), false}, s.applyUpdate(ctx, b.UpdateChanged, v)
 	}
@@ -203,14 +204,6 @@ func newer(a, b Status) bool {
 		return a.Period > b.Period
 	}
 	return a.PublishedAt.After(b.PublishedAt) || (a.PublishedAt.Equal(b.PublishedAt) && a.UpdateID > b.UpdateID)
-}
-
-func guardedReplace(ctx context.Context, c *mongo.Collection, id string, version int64, doc any) error {
-	_, err := c.ReplaceOne(ctx, bson.M{"_id": id, "version": bson.M{"$lt": version}}, doc, options.Replace().SetUpsert(true))
-	if mongo.IsDuplicateKeyError(err) {
-		return nil // already at this version or newer
-	}
-	return wrap(err, "store", c.Name()+"/"+id)
 }
 
 func wrap(err error, what, id string) error {

@@ -10,9 +10,9 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	eventsv1 "github.com/kept-ogp/kept/proto/kept/events/v1"
+	"github.com/kept-ogp/kept/services/kit/mongox"
 )
 
 // Commitment is what qa knows of one commitment.
@@ -72,15 +72,5 @@ func (s *Store) Apply(ctx context.Context, env *eventsv1.Envelope) error {
 }
 
 func (s *Store) upsert(ctx context.Context, c Commitment) error {
-	_, err := s.coll.ReplaceOne(ctx, bson.M{"_id": c.ID, "$or": bson.A{
-		bson.M{"version": bson.M{"$lt": c.Version}},
-		bson.M{"version": c.Version, "removed": true},
-	}}, c, options.Replace().SetUpsert(true))
-	if mongo.IsDuplicateKeyError(err) {
-		return nil // a newer or equal version is already there
-	}
-	if err != nil {
-		return fmt.Errorf("store commitment %s: %w", c.ID, err)
-	}
-	return nil
+	return mongox.ReplaceIfNewer(ctx, s.coll, c.ID, c.Version, c, bson.M{"version": c.Version, "removed": true})
 }

@@ -10,9 +10,9 @@ import (
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
-	"go.mongodb.org/mongo-driver/v2/mongo/options"
 
 	eventsv1 "github.com/kept-ogp/kept/proto/kept/events/v1"
+	"github.com/kept-ogp/kept/services/kit/mongox"
 )
 
 // Item is a milestone or indicator updates can be posted on.
@@ -113,15 +113,5 @@ func (s *Store) applyPlan(ctx context.Context, p *eventsv1.PlanUpserted, version
 // upsert writes it unless a newer version is already stored. An item removed
 // at this same version was moved to this commitment: it is written too.
 func (s *Store) upsert(ctx context.Context, it Item) error {
-	_, err := s.coll.ReplaceOne(ctx, bson.M{"_id": it.ID, "$or": bson.A{
-		bson.M{"version": bson.M{"$lt": it.Version}},
-		bson.M{"version": it.Version, "removed": true},
-	}}, it, options.Replace().SetUpsert(true))
-	if mongo.IsDuplicateKeyError(err) {
-		return nil // a newer or equal version is already there
-	}
-	if err != nil {
-		return fmt.Errorf("store item %s: %w", it.ID, err)
-	}
-	return nil
+	return mongox.ReplaceIfNewer(ctx, s.coll, it.ID, it.Version, it, bson.M{"version": it.Version, "removed": true})
 }

@@ -72,6 +72,11 @@ func (s *Service) Import(ctx context.Context, r io.Reader, filename string, opts
 	if err != nil {
 		return nil, err
 	}
+	return s.storeParsed(ctx, pf, raw, filename, by)
+}
+
+// storeParsed stores a parsed file as the plan's next revision and publishes it.
+func (s *Service) storeParsed(ctx context.Context, pf *planfile.Plan, raw []byte, filename, by string) (*store.Revision, error) {
 	unlock := s.relay.Lock(pf.ID)
 	rev, err := s.store.Import(ctx, catalog.FromFile(pf), store.Revision{ImportedBy: by, Filename: filename, SHA256: api.Digest(raw)}, s.eventsFor(ctx))
 	unlock()
@@ -100,7 +105,7 @@ func (s *Service) ImportIfChanged(ctx context.Context, r io.Reader, filename, by
 	if last != nil && last.SHA256 == api.Digest(raw) {
 		return last, false, nil
 	}
-	rev, err := s.Import(ctx, bytes.NewReader(raw), filename, planfile.Options{}, by)
+	rev, err := s.storeParsed(ctx, pf, raw, filename, by) // already read and parsed
 	return rev, err == nil, err
 }
 

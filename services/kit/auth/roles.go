@@ -13,6 +13,9 @@ const (
 	KindWGMember     = "wg_member"     // agrees or disputes updates of one commitment, for one side
 	KindPoC          = "poc"           // point of contact: runs the process for the deployment
 	KindAdmin        = "admin"         // manages tokens and imports
+	// KindNotifier is a service identity (the notifications service): it may
+	// read what it must deliver to, such as a confirmed asker's address.
+	KindNotifier = "notifier"
 )
 
 // Working-group sides.
@@ -46,7 +49,7 @@ func (r Role) Validate() error {
 		if r.Org != "" {
 			return extra("org")
 		}
-	case KindPoC, KindAdmin:
+	case KindPoC, KindAdmin, KindNotifier:
 		if r.Org != "" || r.Plan != "" || r.Commitment != "" || r.Side != "" {
 			return extra("org", "plan", "commitment", "side")
 		}
@@ -63,9 +66,9 @@ func (r Role) Validate() error {
 		if r.Side != SideGovernment && r.Side != SideCivilSociety {
 			return fmt.Errorf("role %s needs side %q or %q, got %q", r.Kind, SideGovernment, SideCivilSociety, r.Side)
 		}
-	case KindPoC, KindAdmin:
+	case KindPoC, KindAdmin, KindNotifier:
 	default:
-		return fmt.Errorf("unknown role kind %q (want %s, %s, %s or %s)", r.Kind, KindAgencyEditor, KindWGMember, KindPoC, KindAdmin)
+		return fmt.Errorf("unknown role kind %q (want %s, %s, %s, %s or %s)", r.Kind, KindAgencyEditor, KindWGMember, KindPoC, KindAdmin, KindNotifier)
 	}
 	return nil
 }
@@ -84,9 +87,9 @@ func ParseRole(s string) (Role, error) {
 			return Role{}, fmt.Errorf("role %q: want wg_member:<plan>/<commitment>:<side>", s)
 		}
 		r.Plan, r.Commitment, r.Side = plan, commitment, parts[2]
-	case (r.Kind == KindPoC || r.Kind == KindAdmin) && len(parts) == 1:
+	case (r.Kind == KindPoC || r.Kind == KindAdmin || r.Kind == KindNotifier) && len(parts) == 1:
 	default:
-		return Role{}, fmt.Errorf("role %q: want admin, poc, agency_editor:<org> or wg_member:<plan>/<commitment>:<side>", s)
+		return Role{}, fmt.Errorf("role %q: want admin, poc, notifier, agency_editor:<org> or wg_member:<plan>/<commitment>:<side>", s)
 	}
 	return r, r.Validate()
 }

@@ -39,7 +39,7 @@ func TestParseRoleRefusesBadFormsNamingTheProblem(t *testing.T) {
 		in   string
 		want []string // substrings the error must contain
 	}{
-		{"", []string{"want admin, poc, agency_editor:<org> or wg_member:<plan>/<commitment>:<side>"}},
+		{"", []string{"want admin, poc, notifier, agency_editor:<org> or wg_member:<plan>/<commitment>:<side>"}},
 		{"superuser", []string{`"superuser"`, "want admin, poc"}},
 		{"Admin", []string{`"Admin"`, "want admin"}},
 		{"admin:extra", []string{`"admin:extra"`, "want admin"}},
@@ -86,7 +86,7 @@ func TestRoleValidate(t *testing.T) {
 		want string
 	}{
 		{Role{}, `unknown role kind ""`},
-		{Role{Kind: "root"}, `unknown role kind "root" (want agency_editor, wg_member, poc or admin)`},
+		{Role{Kind: "root"}, `unknown role kind "root" (want agency_editor, wg_member, poc, admin or notifier)`},
 		{Role{Kind: KindAgencyEditor}, "agency_editor needs an organisation code"},
 		{Role{Kind: KindWGMember, Commitment: "C01", Side: SideGovernment}, "wg_member needs a plan and a commitment"},
 		{Role{Kind: KindWGMember, Plan: "ca-nap6", Side: SideGovernment}, "wg_member needs a plan and a commitment"},

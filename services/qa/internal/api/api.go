@@ -58,6 +58,8 @@ func (h *Handler) Routes(r gin.IRouter) {
 	w.POST("/extend", auth.RequireAny(auth.KindPoC), h.extend)
 	w.POST("/hide", auth.RequireAny(auth.KindPoC, auth.KindAdmin), h.hide)
 	w.POST("/redact", auth.RequireAny(auth.KindPoC, auth.KindAdmin), h.redact)
+	v1.POST("/qa/email/confirm", limitBody(MaxBody), h.confirmEmail)
+	v1.GET("/internal/qa/questions/:id/asker", auth.Authenticate(h.Verifier), auth.RequireAny(auth.KindNotifier), h.asker)
 	c := v1.Group("/qa/calendar", auth.Authenticate(h.Verifier), auth.RequireAny(auth.KindPoC, auth.KindAdmin))
 	c.PUT("/days/:date", limitBody(MaxBody), h.putDay)
 	c.POST("/import", limitBody(MaxCalendarBody), h.importCalendar)
@@ -481,4 +483,57 @@ func (h *Handler) invalid(c *gin.Context, err error) {
 func (h *Handler) internal(c *gin.Context, err error) {
 	h.Logger.ErrorContext(c.Request.Context(), "request failed", "route", c.FullPath(), "error", err)
 	httpserver.Error(c, http.StatusInternalServerError, "internal", "internal error")
+}
+
+// confirmEmail takes the token from the link mailed to an asker. It is a
+// POST (the site's confirmation page submits it) so that mail scanners
+// fetching links confirm nothing.
+func (h *Handler) confirmEmail(c *gin.Context) {
+	var b struct {
+		Token string `json:"token"`
+	}
+	if !httpserver.BindJSON(c, &b, `{"token":"..."}`) {
+		return
+	}
+	if h.limited(c, "confirm-ip:"+c.ClientIP()) {
+		return
+	}
+	if strings.TrimSpace(b.Token) == "" {
+		httpserver.Error(c, http.StatusUnprocessableEntity, "invalid_request", "token: the confirmation token from the link is missing")
+		return
+	}
+	id, err := h.Service.Store.ConfirmEmail(c.Request.Context(), b.Token, h.Service.Now().UTC())
+	switch {
+	case errors.Is(err, questions.ErrTokenUnknown):
+		httpserver.Error(c, http.StatusNotFound, "unknown_token", err.Error())
+		return
+	case errors.Is(err, questions.ErrTokenExpired):
+		httpserver.Error(c, http.StatusGone, "expired_token", err.Error())
+		return
+	case err != nil:
+		h.internal(c, err)
+		return
+	}
+	q, err := h.Service.Store.Get(c.Request.Context(), id)
+	if err != nil {
+		h.internal(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"confirmed": true, "question": gin.H{"id": q.ID, "plan": q.Plan, "commitment": q.Commitment}})
+}
+
+// asker gives the notifications service the address to write to. The
+// response is never cached and the address never logged.
+func (h *Handler) asker(c *gin.Context) {
+	a, err := h.Service.Store.AskerOf(c.Request.Context(), c.Param("id"))
+	if errors.Is(err, questions.ErrNotFound) {
+		httpserver.Error(c, http.StatusNotFound, "not_found", "the question has no asker email")
+		return
+	}
+	if err != nil {
+		h.internal(c, err)
+		return
+	}
+	c.Header("Cache-Control", "no-store")
+	c.JSON(http.StatusOK, a)
 }

@@ -77,6 +77,10 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 			return fmt.Errorf("index questions: %w", err)
 		}
 	}
+	if _, err := s.emails.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: bson.D{{Key: "token_hash", Value: 1}},
+		Options: options.Index().SetUnique(true)}); err != nil {
+		return fmt.Errorf("index asker emails: %w", err)
+	}
 	return nil
 }
 
@@ -355,4 +359,59 @@ func Event(ctx context.Context, q *Question, typ, reason, by string) *eventsv1.E
 	}
 	env.Body = &eventsv1.Envelope_QuestionChanged{QuestionChanged: b}
 	return env
+}
+
+// Errors of email confirmation.
+var (
+	ErrTokenUnknown = errors.New("this confirmation link is not known; it may have been used already")
+	ErrTokenExpired = errors.New("this confirmation link has expired; ask again with your email to get a new one")
+)
+
+// ConfirmEmail marks the address whose confirmation token is token as
+// confirmed and returns the question it belongs to. Confirming twice is
+// fine: the link stays valid until it expires.
+func (s *Store) ConfirmEmail(ctx context.Context, token string, now time.Time) (string, error) {
+	var d emailDoc
+	err := s.emails.FindOne(ctx, bson.M{"token_hash": TokenHash(token)}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return "", ErrTokenUnknown
+	}
+	if err != nil {
+		return "", fmt.Errorf("find confirmation token: %w", err)
+	}
+	if d.ConfirmedAt != nil {
+		return d.ID, nil
+	}
+	if !now.Before(d.ExpiresAt) {
+		return "", ErrTokenExpired
+	}
+	if _, err := s.emails.UpdateOne(ctx, bson.M{"_id": d.ID}, bson.M{"$set": bson.M{"confirmed_at": now}}); err != nil {
+		return "", fmt.Errorf("confirm the email of %s: %w", d.ID, err)
+	}
+	return d.ID, nil
+}
+
+// Asker is what the notifications service may know of a question's asker.
+type Asker struct {
+	Email     string `json:"email"`
+	Confirmed bool   `json:"confirmed"`
+	Language  string `json:"language"`
+}
+
+// AskerOf returns the asker's address of question id, or ErrNotFound when
+// the asker gave none. Only the notifier role reaches this.
+func (s *Store) AskerOf(ctx context.Context, id string) (Asker, error) {
+	var d emailDoc
+	err := s.emails.FindOne(ctx, bson.M{"_id": id}).Decode(&d)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return Asker{}, ErrNotFound
+	}
+	if err != nil {
+		return Asker{}, fmt.Errorf("load asker of %s: %w", id, err)
+	}
+	q, err := s.Get(ctx, id)
+	if err != nil {
+		return Asker{}, err
+	}
+	return Asker{Email: d.Email, Confirmed: d.ConfirmedAt != nil, Language: q.Language}, nil
 }

@@ -118,6 +118,11 @@ func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
+	if n, err := st.IndexUnsearched(ctx); err != nil {
+		return nil, err
+	} else if n > 0 {
+		d.Logger.InfoContext(ctx, "indexed questions for search", "questions", n)
+	}
 	cal := questions.NewCalendarStore(d.DB)
 	pub := stream.NewPublisher(d.Redis, questions.Stream, d.Config.StreamMaxLen)
 	qr := outbox.NewRelay(st.Collection(), pub, 0, d.Logger)

@@ -16,6 +16,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
 	"github.com/oklog/ulid/v2"
@@ -25,6 +26,7 @@ import (
 	"github.com/kept-ogp/kept/services/qa/internal/calendar"
 	"github.com/kept-ogp/kept/services/qa/internal/leads"
 	"github.com/kept-ogp/kept/services/qa/internal/questions"
+	"github.com/kept-ogp/kept/services/qa/internal/search"
 )
 
 // Limits on request bodies.
@@ -58,6 +60,7 @@ func (h *Handler) Routes(r gin.IRouter) {
 	w.POST("/extend", auth.RequireAny(auth.KindPoC), h.extend)
 	w.POST("/hide", auth.RequireAny(auth.KindPoC, auth.KindAdmin), h.hide)
 	w.POST("/redact", auth.RequireAny(auth.KindPoC, auth.KindAdmin), h.redact)
+	v1.GET("/qa/search", h.search)
 	v1.POST("/qa/email/confirm", limitBody(MaxBody), h.confirmEmail)
 	v1.GET("/internal/qa/questions/:id/asker", auth.Authenticate(h.Verifier), auth.RequireAny(auth.KindNotifier), h.asker)
 	c := v1.Group("/qa/calendar", auth.Authenticate(h.Verifier), auth.RequireAny(auth.KindPoC, auth.KindAdmin))
@@ -536,4 +539,35 @@ func (h *Handler) asker(c *gin.Context) {
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, a)
+}
+
+// search finds questions and answers holding every word of q; Chinese is
+// matched by characters, so part of a word is found (see internal/search).
+func (h *Handler) search(c *gin.Context) {
+	raw := c.Query("q")
+	if n := utf8.RuneCountInString(raw); n > search.MaxQuery {
+		httpserver.Error(c, http.StatusUnprocessableEntity, "invalid_request", fmt.Sprintf("q: %d characters, at most %d", n, search.MaxQuery))
+		return
+	}
+	q := search.Parse(raw)
+	if q.Empty() {
+		httpserver.Error(c, http.StatusUnprocessableEntity, "invalid_request", "q: give a word or characters to search for")
+		return
+	}
+	ctx := c.Request.Context()
+	qs, err := h.Service.Store.Search(ctx, q, c.Query("plan"), c.Query("commitment"))
+	if err != nil {
+		h.internal(c, err)
+		return
+	}
+	cal, err := h.Service.Calendar.Load(ctx)
+	if err != nil {
+		h.internal(c, err)
+		return
+	}
+	out := make([]questions.View, 0, len(qs))
+	for i := range qs {
+		out = append(out, h.view(c, &qs[i], cal, false))
+	}
+	c.JSON(http.StatusOK, gin.H{"query": raw, "questions": out})
 }

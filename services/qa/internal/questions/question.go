@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strings"
 	"time"
 	"unicode"
@@ -121,7 +122,38 @@ type Question struct {
 	NextAlertThreshold int        `bson:"next_alert_threshold"`
 	BreachSent         bool       `bson:"breach_sent"`
 
+	// SearchTerms index the public text (see internal/search); empty while
+	// the question is hidden, so hidden text is never found.
+	SearchTerms []string `bson:"search_terms"`
+
 	Version int64 `bson:"version"`
+}
+
+// SearchTexts is the public text a search looks at: the question, its
+// answers in every language and its follow-ups. Hidden questions have none.
+func (q *Question) SearchTexts() []string {
+	if q.Hidden != nil {
+		return nil
+	}
+	out := []string{q.Text}
+	for _, a := range q.Answers {
+		for _, lang := range sortedKeys(a.Text) {
+			out = append(out, a.Text[lang])
+		}
+	}
+	for _, f := range q.Followups {
+		out = append(out, f.Text)
+	}
+	return out
+}
+
+func sortedKeys(t Text) []string {
+	keys := make([]string, 0, len(t))
+	for k := range t {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
 }
 
 // Breach is the threshold value of the breach alert.

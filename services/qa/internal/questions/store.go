@@ -17,6 +17,7 @@ import (
 	eventsv1 "github.com/kept-ogp/kept/proto/kept/events/v1"
 	"github.com/kept-ogp/kept/services/kit/outbox"
 	"github.com/kept-ogp/kept/services/kit/stream"
+	"github.com/kept-ogp/kept/services/qa/internal/search"
 )
 
 // The qa service's stream and event types.
@@ -72,6 +73,7 @@ func (s *Store) EnsureIndexes(ctx context.Context) error {
 		{{Key: "plan", Value: 1}, {Key: "commitment", Value: 1}, {Key: "asked_at", Value: -1}},
 		{{Key: "next_alert_at", Value: 1}},
 		{{Key: "status", Value: 1}},
+		{{Key: "search_terms", Value: 1}},
 	} {
 		if _, err := s.coll.Indexes().CreateOne(ctx, mongo.IndexModel{Keys: keys}); err != nil {
 			return fmt.Errorf("index questions: %w", err)
@@ -119,6 +121,7 @@ type questionDoc struct {
 // whose address is missing.
 func (s *Store) Insert(ctx context.Context, q *Question, email, token string, now time.Time) error {
 	q.Version = 1
+	q.SearchTerms = search.Terms(q.SearchTexts()...)
 	entries := []outbox.Entry{}
 	e, err := outbox.NewEntry(Event(ctx, q, TypeAsked, "", "routing"))
 	if err != nil {
@@ -168,6 +171,7 @@ func (s *Store) Get(ctx context.Context, id string) (*Question, error) {
 // any, to its outbox in the same update.
 func (s *Store) Save(ctx context.Context, q *Question, envs ...*eventsv1.Envelope) error {
 	q.Version++
+	q.SearchTerms = search.Terms(q.SearchTexts()...)
 	raw, err := bson.Marshal(q)
 	if err != nil {
 		return fmt.Errorf("encode question %s: %w", q.ID, err)
@@ -414,4 +418,50 @@ func (s *Store) AskerOf(ctx context.Context, id string) (Asker, error) {
 		return Asker{}, err
 	}
 	return Asker{Email: d.Email, Confirmed: d.ConfirmedAt != nil, Language: q.Language}, nil
+}
+
+// MaxSearchResults bounds one search's answer.
+const MaxSearchResults = 100
+
+// Search returns the questions, newest first, whose public text holds the
+// whole query, optionally within one plan or commitment.
+func (s *Store) Search(ctx context.Context, q search.Query, plan, commitment string) ([]Question, error) {
+	filter := bson.M{"search_terms": bson.M{"$all": q.Terms}}
+	if plan != "" {
+		filter["plan"] = plan
+	}
+	if commitment != "" {
+		filter["commitment"] = commitment
+	}
+	// Candidates share every term; the phrase check drops those whose
+	// characters are all there but not together.
+	cands, err := s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "asked_at", Value: -1}}).SetLimit(10*MaxSearchResults))
+	if err != nil {
+		return nil, fmt.Errorf("search questions: %w", err)
+	}
+	out := []Question{}
+	for _, c := range cands {
+		if q.Matches(c.SearchTexts()...) {
+			out = append(out, c)
+			if len(out) == MaxSearchResults {
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// IndexUnsearched gives questions stored before search existed their terms.
+func (s *Store) IndexUnsearched(ctx context.Context) (int, error) {
+	qs, err := s.find(ctx, bson.M{"search_terms": bson.M{"$exists": false}}, options.Find())
+	if err != nil {
+		return 0, err
+	}
+	for _, q := range qs {
+		if _, err := s.coll.UpdateOne(ctx, bson.M{"_id": q.ID},
+			bson.M{"$set": bson.M{"search_terms": search.Terms(q.SearchTexts()...)}}); err != nil {
+			return 0, fmt.Errorf("index question %s for search: %w", q.ID, err)
+		}
+	}
+	return len(qs), nil
 }

@@ -132,7 +132,7 @@ func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 	if err != nil {
 		return nil, fmt.Errorf("qa metrics: %w", err)
 	}
-	svc := &questions.Service{Store: st, Calendar: cal, Policy: set.Policy, Relay: qr, Alerts: ar, Changes: cr,
+	svc := &questions.Service{Store: st, Calendar: cal, Policy: set.Policy, Policies: questions.NewPolicyStore(d.DB), Relay: qr, Alerts: ar, Changes: cr,
 		Now: time.Now, Logger: d.Logger, Metrics: m}
 	h := &api.Handler{Leads: ls, Service: svc, Verifier: d.Tokens, Logger: d.Logger,
 		Limiter: &api.Limiter{Redis: d.Redis, Max: set.RateMax, Window: set.RateWindow, Prefix: "kept:qa:rl:"}}

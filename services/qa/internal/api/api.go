@@ -61,6 +61,10 @@ func (h *Handler) Routes(r gin.IRouter) {
 	w.POST("/hide", auth.RequireAny(auth.KindPoC, auth.KindAdmin), h.hide)
 	w.POST("/redact", auth.RequireAny(auth.KindPoC, auth.KindAdmin), h.redact)
 	v1.GET("/qa/search", h.search)
+	v1.GET("/qa/policies", h.listPolicies)
+	pol := v1.Group("/qa/policies/:scope/:key", limitBody(MaxBody), auth.Authenticate(h.Verifier), auth.RequireAny(auth.KindPoC, auth.KindAdmin))
+	pol.PUT("", h.putPolicy)
+	pol.DELETE("", h.deletePolicy)
 	v1.POST("/qa/email/confirm", limitBody(MaxBody), h.confirmEmail)
 	v1.GET("/internal/qa/questions/:id/asker", auth.Authenticate(h.Verifier), auth.RequireAny(auth.KindNotifier), h.asker)
 	c := v1.Group("/qa/calendar", auth.Authenticate(h.Verifier), auth.RequireAny(auth.KindPoC, auth.KindAdmin))
@@ -570,4 +574,83 @@ func (h *Handler) search(c *gin.Context) {
 		out = append(out, h.view(c, &qs[i], cal, false))
 	}
 	c.JSON(http.StatusOK, gin.H{"query": raw, "questions": out})
+}
+
+// listPolicies shows the deployment's SLA policy and every override: the
+// rules a government set itself are public.
+func (h *Handler) listPolicies(c *gin.Context) {
+	p := h.Service.Policy
+	var overrides []questions.ScopedOverride
+	if h.Service.Policies != nil {
+		var err error
+		if overrides, err = h.Service.Policies.List(c.Request.Context()); err != nil {
+			h.internal(c, err)
+			return
+		}
+	}
+	if overrides == nil {
+		overrides = []questions.ScopedOverride{}
+	}
+	warnings := p.Warnings
+	if warnings == nil {
+		warnings = []int{}
+	}
+	c.JSON(http.StatusOK, gin.H{
+		"deployment": gin.H{"days": p.Days, "mode": p.Mode, "time_zone": p.Location.String(), "warnings": warnings},
+		"overrides":  overrides,
+		"rule":       "a question takes the deployment's policy, then its plan's override, then its agency's, field by field; it keeps the policy it was asked under",
+	})
+}
+
+func policyScope(c *gin.Context) (string, bool) {
+	switch c.Param("scope") {
+	case "plans":
+		return questions.ScopePlan, true
+	case "agencies":
+		return questions.ScopeAgency, true
+	}
+	httpserver.Error(c, http.StatusNotFound, "not_found", fmt.Sprintf("policy scope %q: want plans or agencies", c.Param("scope")))
+	return "", false
+}
+
+func (h *Handler) putPolicy(c *gin.Context) {
+	scope, ok := policyScope(c)
+	if !ok {
+		return
+	}
+	var o questions.Override
+	if !httpserver.BindJSON(c, &o, `{"days"?:20,"mode"?:"working|calendar","time_zone"?:"Asia/Taipei","warnings"?:[5,1]}`) {
+		return
+	}
+	if h.Service.Policies == nil {
+		httpserver.Error(c, http.StatusNotImplemented, "not_configured", "policy overrides are not enabled")
+		return
+	}
+	p := auth.FromContext(c)
+	if err := h.Service.Policies.Put(c.Request.Context(), h.Service.Policy, scope, c.Param("key"), o, p.Name, h.Service.Now().UTC()); err != nil {
+		h.invalid(c, err)
+		return
+	}
+	h.listPolicies(c)
+}
+
+func (h *Handler) deletePolicy(c *gin.Context) {
+	scope, ok := policyScope(c)
+	if !ok {
+		return
+	}
+	if h.Service.Policies == nil {
+		httpserver.Error(c, http.StatusNotFound, "not_found", "no such policy override")
+		return
+	}
+	err := h.Service.Policies.Delete(c.Request.Context(), scope, c.Param("key"))
+	if errors.Is(err, questions.ErrNotFound) {
+		httpserver.Error(c, http.StatusNotFound, "not_found", "no such policy override")
+		return
+	}
+	if err != nil {
+		h.internal(c, err)
+		return
+	}
+	h.listPolicies(c)
 }

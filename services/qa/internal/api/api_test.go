@@ -130,7 +130,7 @@ func lt(s string) *eventsv1.LocalizedText {
 func (e *harness) newService() *questions.Service {
 	st := questions.NewStore(e.db)
 	cal := questions.NewCalendarStore(e.db)
-	return &questions.Service{Store: st, Calendar: cal, Policy: policy(),
+	return &questions.Service{Store: st, Calendar: cal, Policy: policy(), Policies: questions.NewPolicyStore(e.db),
 		Relay:   outbox.NewRelay(st.Collection(), e.pub, time.Hour, e.logger),
 		Alerts:  outbox.NewRelay(st.Alerts(), e.pub, time.Hour, e.logger),
 		Changes: outbox.NewRelay(cal.Changes(), e.pub, time.Hour, e.logger),

@@ -107,6 +107,9 @@ type Question struct {
 	DaysTaken   int          `bson:"days_taken"`
 	OnTime      bool         `bson:"on_time"`
 
+	// Policy is the SLA policy the question was asked under.
+	Policy *PolicySnapshot `bson:"policy,omitempty"`
+
 	// The clock, computed by Compute.
 	DueAt           *time.Time `bson:"due_at,omitempty"`
 	DueDay          string     `bson:"due_day,omitempty"`

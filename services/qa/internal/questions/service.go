@@ -65,10 +65,11 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 type Service struct {
 	Store     *Store
 	Calendar  *CalendarStore
-	Policy    slaclock.Policy
-	Relay     Relay // questions
-	Alerts    Relay // alerts collection
-	Changes   Relay // calendar changes
+	Policy    slaclock.Policy // the deployment's
+	Policies  *PolicyStore    // plan and agency overrides; nil: none
+	Relay     Relay           // questions
+	Alerts    Relay           // alerts collection
+	Changes   Relay           // calendar changes
 	Now       func() time.Time
 	Logger    *slog.Logger
 	Metrics   *Metrics // may be nil
@@ -96,7 +97,14 @@ func (s *Service) Ask(ctx context.Context, plan, commitment, agency string, a As
 		DisplayName: strings.TrimSpace(a.DisplayName), AskedAt: now, Agency: agency,
 		Assignments: []Assignment{{Agency: agency, By: "routing", At: now}}, Pauses: []Pause{}, Extensions: []Extension{},
 		Answers: []Answer{}, Followups: []Followup{}, Redactions: []Moderation{}, Status: StatusOpen}
-	if _, err := q.Compute(s.Policy, cal, now); err != nil {
+	p, source := s.Policy, "deployment"
+	if s.Policies != nil {
+		if p, source, err = s.Policies.Resolve(ctx, s.Policy, plan, agency); err != nil {
+			return nil, err
+		}
+	}
+	q.Policy = snapshotOf(p, source)
+	if _, err := q.Compute(p, cal, now); err != nil {
 		return nil, err
 	}
 	if err := s.Store.Insert(ctx, q, a.Email, token, now); err != nil {
@@ -170,7 +178,7 @@ func (s *Service) AnswerWith(text Text, agency, by string) func(*Question, *cale
 			return "", nil
 		}
 		ps, xs := q.clockInputs()
-		taken, err := slaclock.Elapsed(q.AskedAt, now, s.Policy, cal, ps, xs)
+		taken, err := slaclock.Elapsed(q.AskedAt, now, s.PolicyOf(q), cal, ps, xs)
 		if err != nil {
 			return "", err
 		}
@@ -217,7 +225,7 @@ func (s *Service) PauseFor(reason, by string) func(*Question, *calendar.Calendar
 		}
 		q.Pauses = append(q.Pauses, Pause{From: now, By: by, Reason: reason})
 		q.Status = StatusPaused
-		_, err := q.Compute(s.Policy, cal, now)
+		_, err := q.Compute(s.PolicyOf(q), cal, now)
 		return reason, err
 	}
 }
@@ -232,7 +240,7 @@ func (s *Service) Resume(by string) func(*Question, *calendar.Calendar, time.Tim
 		t := now
 		p.To, p.ResumeBy = &t, by
 		q.Status = StatusOpen
-		_, err := q.Compute(s.Policy, cal, now)
+		_, err := q.Compute(s.PolicyOf(q), cal, now)
 		return "", err
 	}
 }
@@ -250,7 +258,7 @@ func (s *Service) Extend(days int, reason, by string) func(*Question, *calendar.
 			return "", refuse(http.StatusConflict, "answered", "the question is answered")
 		}
 		q.Extensions = append(q.Extensions, Extension{Days: days, Reason: reason, By: by, At: now})
-		_, err := q.Compute(s.Policy, cal, now)
+		_, err := q.Compute(s.PolicyOf(q), cal, now)
 		return reason, err
 	}
 }
@@ -320,7 +328,7 @@ func (s *Service) recomputeOne(ctx context.Context, id string, cal *calendar.Cal
 		return false, err
 	}
 	before := q.ExplanationText
-	moved, err := q.Compute(s.Policy, cal, s.Now().UTC())
+	moved, err := q.Compute(s.PolicyOf(q), cal, s.Now().UTC())
 	if err != nil || (!moved && q.ExplanationText == before) {
 		return false, err
 	}
@@ -403,7 +411,7 @@ func (s *Service) checkOne(ctx context.Context, id string, cal *calendar.Calenda
 			}
 			s.flush(ctx, s.Alerts, AlertID(q.ID, q.DueVersion, q.NextAlertThreshold))
 		}
-		if err := q.advanceAlert(s.Policy, cal); err != nil {
+		if err := q.advanceAlert(s.PolicyOf(q), cal); err != nil {
 			return sent, err
 		}
 	}
@@ -482,9 +490,12 @@ func (s *Service) RefreshGauges(ctx context.Context) error {
 // DaysSoFar counts the days an open question has taken up to now.
 func (s *Service) DaysSoFar(q *Question, cal *calendar.Calendar, now time.Time) int {
 	ps, xs := q.clockInputs()
-	t, err := slaclock.Elapsed(q.AskedAt, now, s.Policy, cal, ps, xs)
+	t, err := slaclock.Elapsed(q.AskedAt, now, s.PolicyOf(q), cal, ps, xs)
 	if err != nil {
 		return 0
 	}
 	return t.Days
 }
+
+// PolicyOf is the policy q was asked under.
+func (s *Service) PolicyOf(q *Question) slaclock.Policy { return q.Policy.policy(s.Policy) }

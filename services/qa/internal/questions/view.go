@@ -33,6 +33,9 @@ type View struct {
 	Extensions []Extension `json:"extensions"`
 	Answers    []Answer    `json:"answers"`
 	Followups  []Followup  `json:"followups"`
+	// Policy is the SLA policy the question was asked under, and where it
+	// came from ("deployment + plan tw-nap3").
+	Policy *PolicySnapshot `json:"policy,omitempty"`
 	// HowComputed is "how this deadline was computed", as text and as data.
 	HowComputed     string          `json:"how_computed,omitempty"`
 	HowComputedData json.RawMessage `json:"how_computed_data,omitempty"`
@@ -59,7 +62,7 @@ func (q *Question) View(now time.Time, full bool) View {
 		Redacted: len(q.Redactions) > 0, Redactions: nonNil(q.Redactions), Agency: q.Agency,
 		Assignments: nonNil(q.Assignments), AskedAt: q.AskedAt, AnsweredAt: q.AnsweredAt, DaysTaken: q.DaysTaken,
 		DueAt: q.DueAt, DueDay: q.DueDay, Remaining: q.Remaining, Pauses: nonNil(q.Pauses),
-		Extensions: nonNil(q.Extensions), Answers: nonNil(q.Answers), Followups: nonNil(q.Followups)}
+		Extensions: nonNil(q.Extensions), Answers: nonNil(q.Answers), Followups: nonNil(q.Followups), Policy: q.Policy}
 	if q.Hidden != nil {
 		v.Text = HiddenText(q.Hidden.Reason)
 		v.Followups = []Followup{}

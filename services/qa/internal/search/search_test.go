@@ -16,11 +16,11 @@ func TestQueriesFindPartialChineseWordsAndWholeLatinWords(t *testing.T) {
 		query string
 		want  []string
 	}{
-		{"預算", []string{"budget"}},       // a word inside a sentence
-		{"算公開", []string{"budget"}},      // across a word boundary, still contiguous
-		{"預", []string{"budget"}},         // one character
-		{"第一季", []string{"budget"}},      // found in the answer
-		{"公預", nil},                      // both characters present, never together
+		{"預算", []string{"budget"}},  // a word inside a sentence
+		{"算公開", []string{"budget"}}, // across a word boundary, still contiguous
+		{"預", []string{"budget"}},   // one character
+		{"第一季", []string{"budget"}}, // found in the answer
+		{"公預", nil},                 // both characters present, never together
 		{"transparency", []string{"police"}},
 		{"RCMP plan", []string{"police"}}, // every word, any order
 		{"Transparency", []string{"police"}},

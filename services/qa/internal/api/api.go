@@ -26,6 +26,7 @@ import (
 	"github.com/kept-ogp/kept/services/qa/internal/calendar"
 	"github.com/kept-ogp/kept/services/qa/internal/leads"
 	"github.com/kept-ogp/kept/services/qa/internal/questions"
+	"github.com/kept-ogp/kept/services/qa/internal/record"
 	"github.com/kept-ogp/kept/services/qa/internal/search"
 )
 
@@ -62,6 +63,9 @@ func (h *Handler) Routes(r gin.IRouter) {
 	w.POST("/redact", auth.RequireAny(auth.KindPoC, auth.KindAdmin), h.redact)
 	v1.GET("/qa/search", h.search)
 	v1.GET("/qa/policies", h.listPolicies)
+	v1.GET("/qa/record.json", h.recordJSON)
+	v1.GET("/qa/record.csv", h.recordCSV)
+	v1.GET("/qa/statistics", h.statistics)
 	pol := v1.Group("/qa/policies/:scope/:key", limitBody(MaxBody), auth.Authenticate(h.Verifier), auth.RequireAny(auth.KindPoC, auth.KindAdmin))
 	pol.PUT("", h.putPolicy)
 	pol.DELETE("", h.deletePolicy)
@@ -653,4 +657,52 @@ func (h *Handler) deletePolicy(c *gin.Context) {
 		return
 	}
 	h.listPolicies(c)
+}
+
+// rows is the Q&A record, of one plan when ?plan= is given.
+func (h *Handler) rows(c *gin.Context) ([]record.Row, bool) {
+	ctx := c.Request.Context()
+	qs, err := h.Service.Store.All(ctx, c.Query("plan"))
+	if err != nil {
+		h.internal(c, err)
+		return nil, false
+	}
+	cal, err := h.Service.Calendar.Load(ctx)
+	if err != nil {
+		h.internal(c, err)
+		return nil, false
+	}
+	now := h.Service.Now()
+	return record.Rows(qs, h.Service.PolicyOf, func(q *questions.Question) int { return h.Service.DaysSoFar(q, cal, now) }, now), true
+}
+
+func (h *Handler) recordJSON(c *gin.Context) {
+	rows, ok := h.rows(c)
+	if !ok {
+		return
+	}
+	c.Header("Content-Disposition", `attachment; filename="qa-record.json"`)
+	c.JSON(http.StatusOK, gin.H{"generated_at": h.Service.Now().UTC().Format(time.RFC3339), "questions": rows})
+}
+
+func (h *Handler) recordCSV(c *gin.Context) {
+	rows, ok := h.rows(c)
+	if !ok {
+		return
+	}
+	c.Header("Content-Type", "text/csv; charset=utf-8")
+	c.Header("Content-Disposition", `attachment; filename="qa-record.csv"`)
+	c.Status(http.StatusOK)
+	if err := record.WriteCSV(c.Writer, rows); err != nil {
+		h.Logger.WarnContext(c.Request.Context(), "writing the Q&A record failed", "error", err)
+	}
+}
+
+func (h *Handler) statistics(c *gin.Context) {
+	rows, ok := h.rows(c)
+	if !ok {
+		return
+	}
+	byAgency, byPlan := record.Statistics(rows)
+	c.JSON(http.StatusOK, gin.H{"generated_at": h.Service.Now().UTC().Format(time.RFC3339), "agencies": byAgency, "plans": byPlan})
 }

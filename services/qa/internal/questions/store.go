@@ -465,3 +465,12 @@ func (s *Store) IndexUnsearched(ctx context.Context) (int, error) {
 	}
 	return len(qs), nil
 }
+
+// All returns every question, of one plan when plan is set, oldest first.
+func (s *Store) All(ctx context.Context, plan string) ([]Question, error) {
+	filter := bson.M{}
+	if plan != "" {
+		filter["plan"] = plan
+	}
+	return s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}

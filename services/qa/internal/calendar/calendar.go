@@ -93,11 +93,30 @@ func (c *Calendar) IsWorkingDay(d Date) bool {
 }
 
 // Entry returns the entry for d, if the calendar has one.
-func (c *Calendar) Entry(d Date) (Day, bool) {
+func (c *Calendar) Entry(d Date) (Day, bool) { return c.EntryAt(d.days()) }
+
+// WorkingAt reports whether day number n is a working day, as IsWorkingDay
+// does, without copying the entry (the due-date hot loop asks it per day).
+func (c *Calendar) WorkingAt(n int) bool {
+	if c != nil {
+		if c.index != nil {
+			if i := n - c.first; i >= 0 && i < len(c.index) && c.index[i] > 0 {
+				return !c.days[c.index[i]-1].Off
+			}
+			return !WeekendDay(n)
+		}
+		if e, ok := c.entries[n]; ok {
+			return !e.Off
+		}
+	}
+	return !WeekendDay(n)
+}
+
+// EntryAt is Entry by day number (see Date.DayNumber).
+func (c *Calendar) EntryAt(n int) (Day, bool) {
 	if c == nil {
 		return Day{}, false
 	}
-	n := d.days()
 	if c.index != nil {
 		if i := n - c.first; i >= 0 && i < len(c.index) && c.index[i] > 0 {
 			return c.days[c.index[i]-1], true

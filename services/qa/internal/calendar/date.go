@@ -49,6 +49,34 @@ func (d Date) Weekday() time.Weekday {
 	return time.Weekday(((d.days()+4)%7 + 7) % 7)
 }
 
+// Next is the day after d, without the day-number round trip AddDays makes
+// (a due-date walk steps one day at a time).
+func (d Date) Next() Date {
+	if d.Day < 28 || d.Day < daysIn(d.Year, d.Month) {
+		d.Day++
+		return d
+	}
+	d.Day = 1
+	if d.Month == time.December {
+		d.Month, d.Year = time.January, d.Year+1
+	} else {
+		d.Month++
+	}
+	return d
+}
+
+// DayNumber is the number of days from 1970-01-01 to d.
+func (d Date) DayNumber() int { return d.days() }
+
+// WeekendDay reports whether day number n is a Saturday or Sunday.
+func WeekendDay(n int) bool {
+	w := (n + 4) % 7 // day 0, 1970-01-01, was a Thursday
+	if w < 0 {
+		w += 7
+	}
+	return w == int(time.Saturday) || w == int(time.Sunday)
+}
+
 // AddDays returns the date n days after d (before, if n is negative).
 func (d Date) AddDays(n int) Date { return fromDays(d.days() + n) }
 

@@ -46,3 +46,18 @@ func BenchmarkDueCalendarModeWithPause(b *testing.B) {
 		}
 	}
 }
+
+// BenchmarkDeadline is the computation the checker and day counts use:
+// the goal is a million a second on one core (at most 1 µs/op).
+func BenchmarkDeadline(b *testing.B) {
+	cal := tenYears(b)
+	p := policy(b, 20, WorkingDays, "Asia/Taipei", 5, 1)
+	asked := at(b, p.Location, "2030-01-05 14:00")
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := Deadline(asked, p, cal, nil, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "deadlines/s")
+}

@@ -25,14 +25,17 @@ type clock struct {
 	hasOpen bool
 	zone    zoneCache
 	notes   []DayNote
+	explain bool // keep notes for the explanation
 	counted int
 	scanned int
 	ext     int // extension being counted, for the notes
 }
 
 func newClock(p Policy, cal *calendar.Calendar, pauses []Pause, capHint int) *clock {
-	c := &clock{p: p, cal: cal, pauses: mergePauses(pauses), zone: zoneCache{loc: p.Location}}
-	c.notes = make([]DayNote, 0, capHint)
+	c := &clock{p: p, cal: cal, pauses: mergePauses(pauses), zone: zoneCache{loc: p.Location}, explain: capHint > 0}
+	if c.explain {
+		c.notes = make([]DayNote, 0, capHint)
+	}
 	if n := len(c.pauses); n > 0 && c.pauses[n-1].to == forever {
 		from := c.pauses[n-1].from
 		d := calendar.DateOf(time.Unix(from, 0).In(p.Location))
@@ -48,12 +51,13 @@ func newClock(p Policy, cal *calendar.Calendar, pauses []Pause, capHint int) *cl
 // pauses cover.
 func (c *clock) look(d calendar.Date) DayNote {
 	n := DayNote{Date: d}
-	s, e := c.zone.start(d), c.zone.start(d.AddDays(1))
+	dn := d.DayNumber()
+	s, e := c.zone.startN(dn), c.zone.startN(dn+1)
 	if s >= e {
 		n.Kind = KindNoSuchDay
 		return n
 	}
-	n.Kind, n.Name = kindOf(c.cal, d)
+	n.Kind, n.Name = kindAt(c.cal, dn)
 	for _, p := range c.pauses {
 		if p.from <= s && p.to >= e {
 			n.Paused = WhollyPaused
@@ -95,7 +99,7 @@ func (c *clock) step(d calendar.Date, step Step) (DayNote, error) {
 func (c *clock) advance(from calendar.Date, n int, step Step) (calendar.Date, int, error) {
 	d := from
 	for left := n; left > 0; {
-		d = d.AddDays(1)
+		d = d.Next()
 		note, err := c.step(d, step)
 		if err != nil {
 			return d, left, err
@@ -107,7 +111,7 @@ func (c *clock) advance(from calendar.Date, n int, step Step) (calendar.Date, in
 		} else {
 			note.Skip = c.skipReason(note)
 		}
-		c.notes = append(c.notes, note)
+		c.note(note)
 	}
 	if c.p.Mode == CalendarDays {
 		return c.settle(d)
@@ -133,7 +137,7 @@ func (c *clock) settleExplicit(d calendar.Date) (calendar.Date, int, error) {
 	}
 	first.Step, first.Extension = StepMove, c.ext
 	first.Skip = c.skipReason(first)
-	c.notes = append(c.notes, first)
+	c.note(first)
 	open := c.hasOpen
 	c.hasOpen = false
 	defer func() { c.hasOpen = open }()
@@ -142,17 +146,17 @@ func (c *clock) settleExplicit(d calendar.Date) (calendar.Date, int, error) {
 
 func (c *clock) moveOn(d calendar.Date, ok func(DayNote) bool) (calendar.Date, int, error) {
 	for {
-		d = d.AddDays(1)
+		d = d.Next()
 		note, err := c.step(d, StepMove)
 		if err != nil {
 			return d, 0, err
 		}
 		if ok(note) {
-			c.notes = append(c.notes, note)
+			c.note(note)
 			return d, 0, nil
 		}
 		note.Skip = c.skipReason(note)
-		c.notes = append(c.notes, note)
+		c.note(note)
 	}
 }
 
@@ -172,9 +176,20 @@ func (c *clock) back(due calendar.Date, t int) (calendar.Date, error) {
 	return d, nil
 }
 
+// note keeps n for the explanation, when there is one.
+func (c *clock) note(n DayNote) {
+	if c.explain {
+		c.notes = append(c.notes, n)
+	}
+}
+
 func kindOf(cal *calendar.Calendar, d calendar.Date) (DayKind, string) {
-	e, ok := cal.Entry(d)
-	weekend := calendar.IsWeekend(d)
+	return kindAt(cal, d.DayNumber())
+}
+
+func kindAt(cal *calendar.Calendar, dn int) (DayKind, string) {
+	e, ok := cal.EntryAt(dn)
+	weekend := calendar.WeekendDay(dn)
 	switch {
 	case ok && !e.Off && weekend:
 		return KindExtraWorkingDay, e.Name
@@ -217,7 +232,26 @@ type zoneCache struct {
 
 func (z *zoneCache) start(d calendar.Date) int64 {
 	if z.ok {
-		s := int64(d.Sub(calendar.Date{Year: 1970, Month: time.January, Day: 1}))*86400 - z.off
+		if s := int64(d.DayNumber())*86400 - z.off; s > z.from && s < z.to {
+			return s
+		}
+	}
+	return z.slow(d)
+}
+
+// startN is start by day number.
+func (z *zoneCache) startN(n int) int64 {
+	if z.ok {
+		if s := int64(n)*86400 - z.off; s > z.from && s < z.to {
+			return s
+		}
+	}
+	return z.slow(calendar.Date{Year: 1970, Month: time.January, Day: 1}.AddDays(n))
+}
+
+func (z *zoneCache) slow(d calendar.Date) int64 {
+	if z.ok {
+		s := int64(d.DayNumber())*86400 - z.off
 		// s > from: the second before midnight must be in the same period,
 		// or midnight may not be where the day begins.
 		if s > z.from && s < z.to {

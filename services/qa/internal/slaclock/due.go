@@ -49,6 +49,17 @@ type Result struct {
 // may be nil (weekends only). Pauses and extensions may come in any order;
 // extensions apply in the order of their At.
 func Due(askedAt time.Time, p Policy, cal *calendar.Calendar, pauses []Pause, ext []Extension) (Result, error) {
+	return due(askedAt, p, cal, pauses, ext, true)
+}
+
+// Deadline is Due without the explanation (Result.Explanation is empty):
+// the same rules, for callers that only need the dates, such as counting
+// the days a question has taken.
+func Deadline(askedAt time.Time, p Policy, cal *calendar.Calendar, pauses []Pause, ext []Extension) (Result, error) {
+	return due(askedAt, p, cal, pauses, ext, false)
+}
+
+func due(askedAt time.Time, p Policy, cal *calendar.Calendar, pauses []Pause, ext []Extension, explain bool) (Result, error) {
 	if err := p.Validate(); err != nil {
 		return Result{}, err
 	}
@@ -63,7 +74,14 @@ func Due(askedAt time.Time, p Policy, cal *calendar.Calendar, pauses []Pause, ex
 	if err := checkExtensions(ext, askedAt, asked); err != nil {
 		return Result{}, fmt.Errorf("due date: %w", err)
 	}
-	c := newClock(p, cal, pauses, p.Days+p.Days/2+8)
+	if !explain && len(pauses) == 0 && len(ext) == 0 {
+		return plainDeadline(askedAt, asked, p, cal)
+	}
+	capHint := 0
+	if explain {
+		capHint = p.Days + p.Days/2 + 8
+	}
+	c := newClock(p, cal, pauses, capHint)
 	r := Result{AskedDay: asked, Extensions: len(ext)}
 
 	due, left, err := c.advance(asked, p.Days, StepCount)
@@ -71,9 +89,15 @@ func Due(askedAt time.Time, p Policy, cal *calendar.Calendar, pauses []Pause, ex
 	if err != nil && !stopped {
 		return Result{}, fmt.Errorf("due date: %w", err)
 	}
-	ordered := slices.Clone(ext)
-	slices.SortStableFunc(ordered, func(a, b Extension) int { return a.At.Compare(b.At) })
-	notes := make([]ExtensionNote, 0, len(ordered))
+	ordered := ext
+	if len(ext) > 1 {
+		ordered = slices.Clone(ext)
+		slices.SortStableFunc(ordered, func(a, b Extension) int { return a.At.Compare(b.At) })
+	}
+	var notes []ExtensionNote
+	if explain {
+		notes = make([]ExtensionNote, 0, len(ordered))
+	}
 	for i, x := range ordered {
 		c.ext = i + 1
 		note := ExtensionNote{Extension: x}
@@ -97,9 +121,24 @@ func Due(askedAt time.Time, p Policy, cal *calendar.Calendar, pauses []Pause, ex
 		if !stopped {
 			note.ToDue = due
 		}
-		notes = append(notes, note)
+		if explain {
+			notes = append(notes, note)
+		}
 	}
 
+	if !explain {
+		if stopped {
+			r.Paused, r.Remaining = true, left
+			return r, nil
+		}
+		r.DueDay = due
+		r.BreachAt = time.Unix(c.zone.start(due.AddDays(1)), 0).In(p.Location)
+		r.DueAt = r.BreachAt.Add(-time.Second)
+		if r.Warnings, err = warnings(c, p.thresholds(), due, askedAt); err != nil {
+			return Result{}, fmt.Errorf("due date: %w", err)
+		}
+		return r, nil
+	}
 	r.Explanation = Explanation{
 		Policy:     PolicyInfo{Days: p.Days, Mode: p.Mode, TimeZone: p.Location.String(), Warnings: p.thresholds()},
 		AskedAt:    local,

@@ -51,7 +51,7 @@ func Elapsed(askedAt, answeredAt time.Time, p Policy, cal *calendar.Calendar, pa
 			granted = append(granted, x)
 		}
 	}
-	due, err := Due(askedAt, p, cal, closed, granted)
+	due, err := Deadline(askedAt, p, cal, closed, granted)
 	if err != nil {
 		return Taken{}, fmt.Errorf("elapsed: %w", err)
 	}

@@ -174,3 +174,36 @@ func FuzzDue(f *testing.F) {
 		_ = r.Explanation.String()
 	})
 }
+
+// Deadline is Due without the explanation: the same dates, warnings and
+// pause state for every input.
+func TestDeadlineAgreesWithDue(t *testing.T) {
+	r := rand.New(rand.NewPCG(7, 8))
+	for i := 0; i < 3000; i++ {
+		c := newRandomCase(t, r)
+		cal := mustCal(t, c.days...)
+		pauses := c.pauses
+		if r.IntN(4) == 0 {
+			pauses = append(pauses, Pause{From: c.asked.Add(time.Duration(r.Int64N(int64(30 * 24 * time.Hour))))})
+		}
+		var ext []Extension
+		if r.IntN(3) == 0 {
+			ext = append(ext, Extension{Days: 1 + r.IntN(10), At: c.asked.Add(time.Hour)})
+		}
+		full, err1 := Due(c.asked, c.p, cal, pauses, ext)
+		fast, err2 := Deadline(c.asked, c.p, cal, pauses, ext)
+		if (err1 == nil) != (err2 == nil) {
+			t.Fatalf("case %d: errors %v and %v", i, err1, err2)
+		}
+		full.Explanation = Explanation{}
+		if full.DueDay != fast.DueDay || !full.DueAt.Equal(fast.DueAt) || !full.BreachAt.Equal(fast.BreachAt) ||
+			full.Paused != fast.Paused || full.Remaining != fast.Remaining || len(full.Warnings) != len(fast.Warnings) {
+			t.Fatalf("case %d (%v, %+v): Due %+v, Deadline %+v", i, c.asked, c.p, full, fast)
+		}
+		for j := range full.Warnings {
+			if full.Warnings[j].Day != fast.Warnings[j].Day || full.Warnings[j].Threshold != fast.Warnings[j].Threshold || !full.Warnings[j].At.Equal(fast.Warnings[j].At) {
+				t.Fatalf("case %d: warnings %v and %v", i, full.Warnings, fast.Warnings)
+			}
+		}
+	}
+}

@@ -183,10 +183,6 @@ func (c *clock) note(n DayNote) {
 	}
 }
 
-func kindOf(cal *calendar.Calendar, d calendar.Date) (DayKind, string) {
-	return kindAt(cal, d.DayNumber())
-}
-
 func kindAt(cal *calendar.Calendar, dn int) (DayKind, string) {
 	e, ok := cal.EntryAt(dn)
 	weekend := calendar.WeekendDay(dn)

@@ -27,6 +27,9 @@ import (
 // Name is the service name; its database defaults to kept_qa.
 const Name = "qa"
 
+// DueIndexKey is the Redis sorted set of pending alert times.
+const DueIndexKey = "kept:qa:next-alert"
+
 // CommitmentsStream is the stream lead agencies are learnt from.
 const CommitmentsStream = "kept:commitments"
 
@@ -115,6 +118,7 @@ func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 	}
 	ls := leads.New(d.DB)
 	st := questions.NewStore(d.DB)
+	st.Due = &questions.DueIndex{Redis: d.Redis, Key: DueIndexKey, Logger: d.Logger}
 	if err := st.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}

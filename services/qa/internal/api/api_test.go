@@ -129,6 +129,7 @@ func lt(s string) *eventsv1.LocalizedText {
 // newService is one replica's questions service on db.
 func (e *harness) newService() *questions.Service {
 	st := questions.NewStore(e.db)
+	st.Due = &questions.DueIndex{Redis: rdb, Key: "t:" + e.db.Name() + ":next-alert", Logger: e.logger}
 	cal := questions.NewCalendarStore(e.db)
 	return &questions.Service{Store: st, Calendar: cal, Policy: policy(), Policies: questions.NewPolicyStore(e.db),
 		Relay:   outbox.NewRelay(st.Collection(), e.pub, time.Hour, e.logger),

@@ -11,6 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
+	"github.com/redis/go-redis/v9"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
 	"github.com/kept-ogp/kept/services/qa/internal/questions"
@@ -188,4 +189,42 @@ func contains(s []string, v string) bool {
 		}
 	}
 	return false
+}
+
+// The checker reads the alert index, not the collection; an index that lost
+// its entries (Redis restarted empty) is rebuilt from the stored questions,
+// and an entry left for an answered question is dropped when read.
+func TestAlertIndexRebuildAndStaleEntries(t *testing.T) {
+	e := setup(t)
+	ctx := context.Background()
+	lost := e.ask("index lost")
+	answered := e.ask("answered since")
+	ndc := e.token("NDC editor", editor("ndc"))
+	idx := e.svc.Store.Due
+	e.do(http.MethodPost, base+"/"+answered.ID+"/answers", ndc, map[string]any{"text": map[string]string{"en": "done"}}).want(http.StatusOK)
+	// Lose everything, then put back a stale entry for the answered one.
+	if err := rdb.Del(ctx, idx.Key).Err(); err != nil {
+		t.Fatal(err)
+	}
+	e.clock.Set(time.Date(2026, 3, 23, 9, 0, 1, 0, taipei)) // the 5-day warning is due
+	if n, err := e.svc.CheckOnce(ctx); err != nil || n != 0 {
+		t.Fatalf("without an index: %d alerts, %v", n, err)
+	}
+	if n, err := idx.Rebuild(ctx, e.svc.Store); err != nil || n != 1 {
+		t.Fatalf("rebuild: %d entries, %v", n, err)
+	}
+	rdb.ZAdd(ctx, idx.Key, redis.Z{Score: 0, Member: answered.ID})
+	if n, err := e.svc.CheckOnce(ctx); err != nil || n != 1 {
+		t.Fatalf("after rebuild: %d alerts, %v", n, err)
+	}
+	if ids := e.alertIDs(); len(ids) != 1 || ids[0] != lost.ID+"/1/5" {
+		t.Fatalf("alerts %v", ids)
+	}
+	if _, err := rdb.ZScore(ctx, idx.Key, answered.ID).Result(); err != redis.Nil {
+		t.Errorf("the answered question's stale entry stays: %v", err)
+	}
+	score, err := rdb.ZScore(ctx, idx.Key, lost.ID).Result()
+	if err != nil || int64(score) != time.Date(2026, 3, 27, 9, 0, 0, 0, taipei).UnixMilli() {
+		t.Errorf("next alert indexed at %v (%v), want the 1-day warning", time.UnixMilli(int64(score)), err)
+	}
 }

@@ -63,17 +63,21 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 // Service runs questions: asking, the actions on them, calendar changes and
 // the SLA checker.
 type Service struct {
-	Store     *Store
-	Calendar  *CalendarStore
-	Policy    slaclock.Policy // the deployment's
-	Policies  *PolicyStore    // plan and agency overrides; nil: none
-	Relay     Relay           // questions
-	Alerts    Relay           // alerts collection
-	Changes   Relay           // calendar changes
-	Now       func() time.Time
-	Logger    *slog.Logger
-	Metrics   *Metrics // may be nil
-	overdueOf map[string]bool
+	Store    *Store
+	Calendar *CalendarStore
+	Policy   slaclock.Policy // the deployment's
+	Policies *PolicyStore    // plan and agency overrides; nil: none
+	Relay    Relay           // questions
+	Alerts   Relay           // alerts collection
+	Changes  Relay           // calendar changes
+	Now      func() time.Time
+	Logger   *slog.Logger
+	Metrics  *Metrics // may be nil
+	// GaugeInterval (5m) and IndexRebuild (30m) pace the checker's
+	// periodic full reads.
+	GaugeInterval time.Duration
+	IndexRebuild  time.Duration
+	overdueOf     map[string]bool
 }
 
 func (s *Service) flush(ctx context.Context, r Relay, id string) {
@@ -367,7 +371,13 @@ func (s *Service) CalendarChange(ctx context.Context, days []calendar.Day, sourc
 // makes a second insert fail). It returns how many this call sent.
 func (s *Service) CheckOnce(ctx context.Context) (int, error) {
 	now := s.Now().UTC()
-	ids, err := s.Store.AlertsDue(ctx, now, 1000)
+	var ids []string
+	var err error
+	if s.Store.Due != nil {
+		ids, err = s.Store.Due.Due(ctx, now, 1000)
+	} else {
+		ids, err = s.Store.AlertsDue(ctx, now, 1000)
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -394,6 +404,10 @@ func (s *Service) checkOne(ctx context.Context, id string, cal *calendar.Calenda
 	unlock := s.Relay.Lock(id)
 	defer unlock()
 	q, err := s.Store.Get(ctx, id)
+	if errors.Is(err, ErrNotFound) {
+		s.Store.Due.Set(ctx, id, nil)
+		return 0, nil
+	}
 	if err != nil {
 		return 0, err
 	}
@@ -424,24 +438,51 @@ func (s *Service) checkOne(ctx context.Context, id string, cal *calendar.Calenda
 	} else {
 		upd["$unset"] = bson.M{"next_alert_at": ""}
 	}
-	_, err = s.Store.coll.UpdateOne(ctx, bson.M{"_id": id, "due_version": version, "status": bson.M{"$ne": StatusAnswered}}, upd)
+	res, err := s.Store.coll.UpdateOne(ctx, bson.M{"_id": id, "due_version": version, "status": bson.M{"$ne": StatusAnswered}}, upd)
 	if err != nil {
 		return sent, fmt.Errorf("save alert state of %s: %w", id, err)
+	}
+	if res.MatchedCount == 1 {
+		s.Store.Due.Set(ctx, id, q.NextAlertAt)
+	} else if cur, err := s.Store.Get(ctx, id); err == nil {
+		s.Store.Due.Set(ctx, id, cur.NextAlertAt) // changed meanwhile: index what is stored
 	}
 	return sent, nil
 }
 
-// RunChecker runs CheckOnce every interval until ctx is done, and refreshes
-// the gauges.
+// RunChecker runs CheckOnce every interval until ctx is done. Apart from it,
+// and less often, it refreshes the gauges (they read every open question)
+// and rebuilds the alert index: a checker run itself reads only the
+// questions due.
 func (s *Service) RunChecker(ctx context.Context, interval time.Duration) error {
+	gaugeEvery, rebuildEvery := s.GaugeInterval, s.IndexRebuild
+	if gaugeEvery <= 0 {
+		gaugeEvery = 5 * time.Minute
+	}
+	if rebuildEvery <= 0 {
+		rebuildEvery = 30 * time.Minute
+	}
+	var lastGauges, lastRebuild time.Time
 	t := time.NewTicker(interval)
 	defer t.Stop()
 	for {
+		if s.Store.Due != nil && time.Since(lastRebuild) >= rebuildEvery {
+			if n, err := s.Store.Due.Rebuild(ctx, s.Store); err != nil && ctx.Err() == nil {
+				s.Logger.WarnContext(ctx, "alert index rebuild failed; will retry", "error", err)
+			} else if err == nil {
+				lastRebuild = time.Now()
+				s.Logger.DebugContext(ctx, "alert index rebuilt", "pending", n)
+			}
+		}
 		if _, err := s.CheckOnce(ctx); err != nil && ctx.Err() == nil {
 			s.Logger.WarnContext(ctx, "SLA check failed; will retry", "error", err)
 		}
-		if err := s.RefreshGauges(ctx); err != nil && ctx.Err() == nil {
-			s.Logger.WarnContext(ctx, "qa gauges refresh failed", "error", err)
+		if time.Since(lastGauges) >= gaugeEvery {
+			if err := s.RefreshGauges(ctx); err != nil && ctx.Err() == nil {
+				s.Logger.WarnContext(ctx, "qa gauges refresh failed", "error", err)
+			} else {
+				lastGauges = time.Now()
+			}
 		}
 		select {
 		case <-ctx.Done():

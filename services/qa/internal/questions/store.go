@@ -51,6 +51,9 @@ type Store struct {
 	coll   *mongo.Collection
 	emails *mongo.Collection
 	alerts *mongo.Collection
+	// Due, when set, indexes pending alert times in Redis; every write of a
+	// question updates it.
+	Due *DueIndex
 }
 
 // NewStore uses db's collections.
@@ -150,6 +153,7 @@ func (s *Store) Insert(ctx context.Context, q *Question, email, token string, no
 		}
 		return fmt.Errorf("insert question: %w", err)
 	}
+	s.Due.Set(ctx, q.ID, q.NextAlertAt)
 	return nil
 }
 
@@ -209,6 +213,7 @@ func (s *Store) Save(ctx context.Context, q *Question, envs ...*eventsv1.Envelop
 	if res.MatchedCount == 0 {
 		return ErrNotFound
 	}
+	s.Due.Set(ctx, q.ID, q.NextAlertAt)
 	return nil
 }
 

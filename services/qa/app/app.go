@@ -15,6 +15,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kept-ogp/kept/services/kit/distlock"
 	"github.com/kept-ogp/kept/services/kit/outbox"
 	"github.com/kept-ogp/kept/services/kit/runtime"
 	"github.com/kept-ogp/kept/services/kit/stream"
@@ -137,7 +138,7 @@ func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 		return nil, fmt.Errorf("qa metrics: %w", err)
 	}
 	svc := &questions.Service{Store: st, Calendar: cal, Policy: set.Policy, Policies: questions.NewPolicyStore(d.DB), Relay: qr, Alerts: ar, Changes: cr,
-		Now: time.Now, Logger: d.Logger, Metrics: m}
+		Now: time.Now, Logger: d.Logger, Metrics: m, Locks: &distlock.Locker{Redis: d.Redis, Prefix: "kept:qa:lock:"}}
 	h := &api.Handler{Leads: ls, Service: svc, Verifier: d.Tokens, Logger: d.Logger,
 		Limiter: &api.Limiter{Redis: d.Redis, Max: set.RateMax, Window: set.RateWindow, Prefix: "kept:qa:rl:"}}
 	c := stream.NewConsumer(d.Redis, stream.ConsumerConfig{

@@ -21,6 +21,7 @@ import (
 
 	eventsv1 "github.com/kept-ogp/kept/proto/kept/events/v1"
 	"github.com/kept-ogp/kept/services/kit/auth"
+	"github.com/kept-ogp/kept/services/kit/distlock"
 	"github.com/kept-ogp/kept/services/kit/outbox"
 	"github.com/kept-ogp/kept/services/kit/stream"
 	"github.com/kept-ogp/kept/services/qa/internal/api"
@@ -135,7 +136,7 @@ func (e *harness) newService() *questions.Service {
 		Relay:   outbox.NewRelay(st.Collection(), e.pub, time.Hour, e.logger),
 		Alerts:  outbox.NewRelay(st.Alerts(), e.pub, time.Hour, e.logger),
 		Changes: outbox.NewRelay(cal.Changes(), e.pub, time.Hour, e.logger),
-		Now:     e.clock.Now, Logger: e.logger}
+		Now:     e.clock.Now, Logger: e.logger, Locks: &distlock.Locker{Redis: rdb, Prefix: "t:" + e.db.Name() + ":lock:"}}
 }
 
 func setup(t *testing.T) *harness {

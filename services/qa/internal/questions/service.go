@@ -13,6 +13,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"go.mongodb.org/mongo-driver/v2/bson"
 
+	"github.com/kept-ogp/kept/services/kit/distlock"
 	"github.com/kept-ogp/kept/services/qa/internal/calendar"
 	"github.com/kept-ogp/kept/services/qa/internal/slaclock"
 )
@@ -77,7 +78,24 @@ type Service struct {
 	// periodic full reads.
 	GaugeInterval time.Duration
 	IndexRebuild  time.Duration
-	overdueOf     map[string]bool
+	// Locks, when set, makes each question's read-modify-write exclusive
+	// across replicas too (an answer on one and the breach alert on
+	// another cannot interleave); the relay's lock orders it in-process.
+	Locks     *distlock.Locker
+	overdueOf map[string]bool
+}
+
+func (s *Service) lock(ctx context.Context, id string) (func(), error) {
+	unlock := s.Relay.Lock(id)
+	if s.Locks == nil {
+		return unlock, nil
+	}
+	release, err := s.Locks.Lock(ctx, id)
+	if err != nil {
+		unlock()
+		return nil, fmt.Errorf("question %s is busy: %w", id, err)
+	}
+	return func() { release(); unlock() }, nil
 }
 
 func (s *Service) flush(ctx context.Context, r Relay, id string) {
@@ -122,7 +140,10 @@ func (s *Service) Ask(ctx context.Context, plan, commitment, agency string, a As
 // of type typ and publishes it. fn returns the event's public reason.
 func (s *Service) Change(ctx context.Context, id, typ, by string,
 	fn func(q *Question, cal *calendar.Calendar, now time.Time) (string, error)) (*Question, error) {
-	unlock := s.Relay.Lock(id)
+	unlock, err := s.lock(ctx, id)
+	if err != nil {
+		return nil, err
+	}
 	q, err := s.Store.Get(ctx, id)
 	if err != nil {
 		unlock()
@@ -325,7 +346,10 @@ func (s *Service) Recompute(ctx context.Context) (int, error) {
 }
 
 func (s *Service) recomputeOne(ctx context.Context, id string, cal *calendar.Calendar) (bool, error) {
-	unlock := s.Relay.Lock(id)
+	unlock, err := s.lock(ctx, id)
+	if err != nil {
+		return false, err
+	}
 	defer unlock()
 	q, err := s.Store.Get(ctx, id)
 	if err != nil || !q.Open() {
@@ -401,7 +425,10 @@ func (s *Service) CheckOnce(ctx context.Context) (int, error) {
 }
 
 func (s *Service) checkOne(ctx context.Context, id string, cal *calendar.Calendar, now time.Time) (int, error) {
-	unlock := s.Relay.Lock(id)
+	unlock, err := s.lock(ctx, id)
+	if err != nil {
+		return 0, err
+	}
 	defer unlock()
 	q, err := s.Store.Get(ctx, id)
 	if errors.Is(err, ErrNotFound) {

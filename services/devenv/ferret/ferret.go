@@ -79,6 +79,7 @@ func Start(ctx context.Context, opts Options) (*Server, error) {
 		cancel()
 		return nil, err
 	}
+	go newIDIndexer(abs, time.Second).run(runCtx)
 	return s, nil
 }
 

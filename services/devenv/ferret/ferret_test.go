@@ -2,7 +2,12 @@ package ferret
 
 import (
 	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
@@ -47,5 +52,65 @@ func TestStartServesMongoWireProtocol(t *testing.T) {
 	}
 	if n != 0 {
 		t.Fatalf("outbox not emptied: %d docs", n)
+	}
+}
+
+// A lookup by _id, the one filter FerretDB pushes down to SQLite, is
+// answered from an index on the expression the pushed-down query uses, not
+// by scanning the collection's table.
+func TestLookupsByIDUseAnIndex(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	srv, err := Start(ctx, Options{Dir: dir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Stop()
+	c, err := mongo.Connect(options.Client().ApplyURI(srv.URI()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = c.Disconnect(ctx) }()
+	if _, err := c.Database("lookups").Collection("docs").InsertOne(ctx, bson.M{"_id": "a", "v": 1}); err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", "file:"+filepath.Join(dir, "lookups.sqlite")+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	db.SetMaxIdleConns(0) // a fresh connection reads the schema afresh
+	var table string
+	if err := db.QueryRow(`SELECT table_name FROM "_ferretdb_collections" WHERE name = 'docs'`).Scan(&table); err != nil {
+		t.Fatal(err)
+	}
+	plan := func() string {
+		rows, err := db.Query(fmt.Sprintf(`EXPLAIN QUERY PLAN SELECT _ferretdb_sjson FROM %q WHERE _ferretdb_sjson->'$._id' = ?`, table), `"a"`)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer rows.Close()
+		var out []string
+		for rows.Next() {
+			var id, parent, unused int
+			var detail string
+			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+				t.Fatal(err)
+			}
+			out = append(out, detail)
+		}
+		return strings.Join(out, "; ")
+	}
+	deadline := time.Now().Add(10 * time.Second)
+	for !strings.Contains(plan(), "USING INDEX") {
+		if time.Now().After(deadline) {
+			t.Fatalf("lookups by _id still scan the table: %s", plan())
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	// And the document is still found through it.
+	var got bson.M
+	if err := c.Database("lookups").Collection("docs").FindOne(ctx, bson.M{"_id": "a"}).Decode(&got); err != nil || got["v"] != int32(1) {
+		t.Fatalf("find by _id: %v %v", got, err)
 	}
 }

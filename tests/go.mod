@@ -8,8 +8,10 @@ require (
 	github.com/kept-ogp/kept/services/dashboards v0.0.0-00010101000000-000000000000
 	github.com/kept-ogp/kept/services/devenv v0.0.0
 	github.com/kept-ogp/kept/services/kit v0.0.0
+	github.com/kept-ogp/kept/services/qa v0.0.0-00010101000000-000000000000
 	github.com/kept-ogp/kept/services/updates v0.0.0-00010101000000-000000000000
 	github.com/redis/go-redis/v9 v9.23.0
+	go.mongodb.org/mongo-driver/v2 v2.10.0
 	go.opentelemetry.io/otel/sdk v1.47.0
 )
 
@@ -79,7 +81,6 @@ require (
 	github.com/xuri/nfp v0.0.2-0.20250530014748-2ddeb826f9a9 // indirect
 	github.com/youmark/pkcs8 v0.0.0-20240726163527-a2c0da244d78 // indirect
 	go.mongodb.org/mongo-driver v1.17.3 // indirect
-	go.mongodb.org/mongo-driver/v2 v2.10.0 // indirect
 	go.opentelemetry.io/auto/sdk v1.2.1 // indirect
 	go.opentelemetry.io/otel v1.47.0 // indirect
 	go.opentelemetry.io/otel/exporters/otlp/otlptrace v1.47.0 // indirect
@@ -115,5 +116,6 @@ replace (
 	github.com/kept-ogp/kept/services/dashboards => ../services/dashboards
 	github.com/kept-ogp/kept/services/devenv => ../services/devenv
 	github.com/kept-ogp/kept/services/kit => ../services/kit
+	github.com/kept-ogp/kept/services/qa => ../services/qa
 	github.com/kept-ogp/kept/services/updates => ../services/updates
 )

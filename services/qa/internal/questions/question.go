@@ -338,7 +338,7 @@ func (q *Question) advanceAlert(p slaclock.Policy, cal *calendar.Calendar) error
 		return nil
 	}
 	ps, xs := q.clockInputs()
-	r, err := slaclock.Due(q.AskedAt, p, cal, ps, xs)
+	r, err := slaclock.Deadline(q.AskedAt, p, cal, ps, xs)
 	if err != nil {
 		return err
 	}

@@ -456,8 +456,9 @@ func (s *Service) checkOne(ctx context.Context, id string, cal *calendar.Calenda
 			return sent, err
 		}
 	}
-	// Only the alert fields, and only if the question still has this due
-	// date and no answer: a concurrent answer elsewhere must not be undone.
+	// Only the alert fields. The question's lock (in Redis, shared by every
+	// replica) is held since it was read, so nothing changed it meanwhile;
+	// the filter is _id alone, the one FerretDB answers from an index.
 	set := bson.M{"next_alert_threshold": q.NextAlertThreshold, "breach_sent": q.BreachSent}
 	upd := bson.M{"$set": set}
 	if q.NextAlertAt != nil {
@@ -465,7 +466,13 @@ func (s *Service) checkOne(ctx context.Context, id string, cal *calendar.Calenda
 	} else {
 		upd["$unset"] = bson.M{"next_alert_at": ""}
 	}
-	res, err := s.Store.coll.UpdateOne(ctx, bson.M{"_id": id, "due_version": version, "status": bson.M{"$ne": StatusAnswered}}, upd)
+	filter := bson.M{"_id": id}
+	if s.Locks == nil {
+		// Without the shared lock, guard against an answer on another
+		// replica: only this due date, and only while unanswered.
+		filter["due_version"], filter["status"] = version, bson.M{"$ne": StatusAnswered}
+	}
+	res, err := s.Store.coll.UpdateOne(ctx, filter, upd)
 	if err != nil {
 		return sent, fmt.Errorf("save alert state of %s: %w", id, err)
 	}

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"go.mongodb.org/mongo-driver/v2/bson"
 	"go.mongodb.org/mongo-driver/v2/mongo"
 	"go.mongodb.org/mongo-driver/v2/mongo/options"
@@ -478,4 +479,35 @@ func (s *Store) All(ctx context.Context, plan string) ([]Question, error) {
 		filter["plan"] = plan
 	}
 	return s.find(ctx, filter, options.Find().SetSort(bson.D{{Key: "_id", Value: 1}}))
+}
+
+// InsertBatch stores many new questions at once, without events or emails
+// (a migration of an earlier record, or a benchmark's fixture), and indexes
+// their alerts. It stops at the first failing batch of 1,000.
+func (s *Store) InsertBatch(ctx context.Context, qs []*Question) error {
+	const batch = 1000
+	for i := 0; i < len(qs); i += batch {
+		end := min(i+batch, len(qs))
+		docs := make([]any, 0, end-i)
+		for _, q := range qs[i:end] {
+			q.Version = 1
+			q.SearchTerms = search.Terms(q.SearchTexts()...)
+			docs = append(docs, questionDoc{q, []outbox.Entry{}})
+		}
+		if _, err := s.coll.InsertMany(ctx, docs); err != nil {
+			return fmt.Errorf("insert questions %d to %d: %w", i, end, err)
+		}
+		if s.Due != nil {
+			pipe := s.Due.Redis.Pipeline()
+			for _, q := range qs[i:end] {
+				if q.NextAlertAt != nil {
+					pipe.ZAdd(ctx, s.Due.Key, redis.Z{Score: float64(q.NextAlertAt.UnixMilli()), Member: q.ID})
+				}
+			}
+			if _, err := pipe.Exec(ctx); err != nil {
+				return fmt.Errorf("index questions %d to %d: %w", i, end, err)
+			}
+		}
+	}
+	return nil
 }

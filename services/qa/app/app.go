@@ -40,12 +40,14 @@ type Settings struct {
 	CheckInterval time.Duration
 	RateMax       int64
 	RateWindow    time.Duration
+	DueSoon       time.Duration
 }
 
 // LoadSettings reads QA_SLA_DAYS (20), QA_SLA_MODE (working|calendar,
 // working), QA_TIMEZONE, else KEPT_TIMEZONE, else Asia/Taipei,
 // QA_SLA_WARNINGS ("5,1"), QA_CHECK_INTERVAL (1m), QA_RATE_LIMIT (5) and
-// QA_RATE_WINDOW (10m).
+// QA_RATE_WINDOW (10m) and QA_DUE_SOON (48h, the window of the
+// kept_qa_questions_due_soon gauge).
 func LoadSettings(getenv func(string) string) (Settings, error) {
 	if getenv == nil {
 		getenv = os.Getenv
@@ -98,6 +100,9 @@ func LoadSettings(getenv func(string) string) (Settings, error) {
 	if s.RateWindow, err = time.ParseDuration(get("QA_RATE_WINDOW", "10m")); err != nil || s.RateWindow <= 0 {
 		return s, fmt.Errorf("QA_RATE_WINDOW: want a duration such as 10m")
 	}
+	if s.DueSoon, err = time.ParseDuration(get("QA_DUE_SOON", "48h")); err != nil || s.DueSoon <= 0 {
+		return s, fmt.Errorf("QA_DUE_SOON: want a duration such as 48h")
+	}
 	return s, nil
 }
 
@@ -138,7 +143,7 @@ func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 		return nil, fmt.Errorf("qa metrics: %w", err)
 	}
 	svc := &questions.Service{Store: st, Calendar: cal, Policy: set.Policy, Policies: questions.NewPolicyStore(d.DB), Relay: qr, Alerts: ar, Changes: cr,
-		Now: time.Now, Logger: d.Logger, Metrics: m, Locks: &distlock.Locker{Redis: d.Redis, Prefix: "kept:qa:lock:"}}
+		Now: time.Now, Logger: d.Logger, Metrics: m, Locks: &distlock.Locker{Redis: d.Redis, Prefix: "kept:qa:lock:"}, DueSoon: set.DueSoon}
 	h := &api.Handler{Leads: ls, Service: svc, Verifier: d.Tokens, Logger: d.Logger,
 		Limiter: &api.Limiter{Redis: d.Redis, Max: set.RateMax, Window: set.RateWindow, Prefix: "kept:qa:rl:"}}
 	c := stream.NewConsumer(d.Redis, stream.ConsumerConfig{

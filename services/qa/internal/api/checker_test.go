@@ -228,3 +228,31 @@ func TestAlertIndexRebuildAndStaleEntries(t *testing.T) {
 		t.Errorf("next alert indexed at %v (%v), want the 1-day warning", time.UnixMilli(int64(score)), err)
 	}
 }
+
+// kept_qa_questions_due_soon counts, by agency, open questions whose deadline
+// passes within the window; once past it they count as overdue instead.
+func TestDueSoonAndOverdueGauges(t *testing.T) {
+	e := setup(t)
+	m, err := questions.NewMetrics(prometheus.NewRegistry())
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.svc.Metrics, e.svc.DueSoon = m, 48*time.Hour
+	e.ask("soon") // due 30 March 23:59:59 Taipei
+	gauges := func(at time.Time) (float64, float64) {
+		e.clock.Set(at)
+		if err := e.svc.RefreshGauges(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+		return testutil.ToFloat64(m.DueSoon.WithLabelValues("ndc")), testutil.ToFloat64(m.Overdue.WithLabelValues("ndc"))
+	}
+	if s, o := gauges(time.Date(2026, 3, 27, 12, 0, 0, 0, taipei)); s != 0 || o != 0 {
+		t.Errorf("three days before: due soon %v, overdue %v", s, o)
+	}
+	if s, o := gauges(time.Date(2026, 3, 29, 12, 0, 0, 0, taipei)); s != 1 || o != 0 {
+		t.Errorf("a day and a half before: due soon %v, overdue %v", s, o)
+	}
+	if s, o := gauges(time.Date(2026, 3, 31, 0, 0, 1, 0, taipei)); s != 0 || o != 1 {
+		t.Errorf("after the deadline: due soon %v, overdue %v", s, o)
+	}
+}

@@ -42,6 +42,7 @@ type Metrics struct {
 	Open     prometheus.Gauge
 	Overdue  *prometheus.GaugeVec
 	Breaches prometheus.Counter
+	DueSoon  *prometheus.GaugeVec
 }
 
 // NewMetrics registers the metrics on reg.
@@ -52,8 +53,10 @@ func NewMetrics(reg prometheus.Registerer) (*Metrics, error) {
 			Help: "Questions not answered past their due time, by assigned agency."}, []string{"agency"}),
 		Breaches: prometheus.NewCounter(prometheus.CounterOpts{Name: "kept_qa_sla_breaches_total",
 			Help: "SLA breach alerts sent by this process."}),
+		DueSoon: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "kept_qa_questions_due_soon",
+			Help: "Open questions whose answer deadline passes within QA_DUE_SOON, by assigned agency."}, []string{"agency"}),
 	}
-	for _, c := range []prometheus.Collector{m.Open, m.Overdue, m.Breaches} {
+	for _, c := range []prometheus.Collector{m.Open, m.Overdue, m.Breaches, m.DueSoon} {
 		if err := reg.Register(c); err != nil {
 			return nil, err
 		}
@@ -81,8 +84,10 @@ type Service struct {
 	// Locks, when set, makes each question's read-modify-write exclusive
 	// across replicas too (an answer on one and the breach alert on
 	// another cannot interleave); the relay's lock orders it in-process.
-	Locks     *distlock.Locker
-	overdueOf map[string]bool
+	Locks *distlock.Locker
+	// DueSoon is the window of kept_qa_questions_due_soon (48h).
+	DueSoon    time.Duration
+	seenAgency map[string]bool
 }
 
 func (s *Service) lock(ctx context.Context, id string) (func(), error) {
@@ -537,27 +542,40 @@ func (s *Service) RefreshGauges(ctx context.Context) error {
 		return err
 	}
 	now := s.Now()
-	counts := map[string]int{}
+	soon := s.DueSoon
+	if soon <= 0 {
+		soon = 48 * time.Hour
+	}
+	overdue, dueSoon := map[string]int{}, map[string]int{}
 	shown := 0
 	for _, o := range open {
 		if o.Hidden {
 			continue
 		}
 		shown++
-		if o.BreachAt != nil && !now.Before(*o.BreachAt) {
-			counts[o.Agency]++
+		switch {
+		case o.BreachAt == nil: // paused
+		case !now.Before(*o.BreachAt):
+			overdue[o.Agency]++
+		case o.BreachAt.Sub(now) <= soon:
+			dueSoon[o.Agency]++
 		}
 	}
 	s.Metrics.Open.Set(float64(shown))
-	for a := range s.overdueOf {
-		if counts[a] == 0 {
-			s.Metrics.Overdue.WithLabelValues(a).Set(0)
-		}
+	if s.seenAgency == nil {
+		s.seenAgency = map[string]bool{}
 	}
-	s.overdueOf = map[string]bool{}
-	for a, n := range counts {
-		s.Metrics.Overdue.WithLabelValues(a).Set(float64(n))
-		s.overdueOf[a] = true
+	for a := range overdue {
+		s.seenAgency[a] = true
+	}
+	for a := range dueSoon {
+		s.seenAgency[a] = true
+	}
+	// Every agency ever seen gets a value, zero included, so a series
+	// falls back to 0 instead of keeping its last count.
+	for a := range s.seenAgency {
+		s.Metrics.Overdue.WithLabelValues(a).Set(float64(overdue[a]))
+		s.Metrics.DueSoon.WithLabelValues(a).Set(float64(dueSoon[a]))
 	}
 	return nil
 }

@@ -164,6 +164,9 @@ type Envelope struct {
 	//	*Envelope_CalendarChanged
 	//	*Envelope_QuestionSlaAlert
 	//	*Envelope_EmailConfirmationRequested
+	//	*Envelope_ReportPublished
+	//	*Envelope_ConsultationOpened
+	//	*Envelope_SarFinalized
 	Body          isEnvelope_Body `protobuf_oneof:"body"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -318,6 +321,33 @@ func (x *Envelope) GetEmailConfirmationRequested() *EmailConfirmationRequested {
 	return nil
 }
 
+func (x *Envelope) GetReportPublished() *ReportPublished {
+	if x != nil {
+		if x, ok := x.Body.(*Envelope_ReportPublished); ok {
+			return x.ReportPublished
+		}
+	}
+	return nil
+}
+
+func (x *Envelope) GetConsultationOpened() *ConsultationOpened {
+	if x != nil {
+		if x, ok := x.Body.(*Envelope_ConsultationOpened); ok {
+			return x.ConsultationOpened
+		}
+	}
+	return nil
+}
+
+func (x *Envelope) GetSarFinalized() *SARFinalized {
+	if x != nil {
+		if x, ok := x.Body.(*Envelope_SarFinalized); ok {
+			return x.SarFinalized
+		}
+	}
+	return nil
+}
+
 type isEnvelope_Body interface {
 	isEnvelope_Body()
 }
@@ -351,6 +381,19 @@ type Envelope_EmailConfirmationRequested struct {
 	EmailConfirmationRequested *EmailConfirmationRequested `protobuf:"bytes,43,opt,name=email_confirmation_requested,json=emailConfirmationRequested,proto3,oneof"`
 }
 
+type Envelope_ReportPublished struct {
+	// reporting service (kept:reporting); numbered from 60.
+	ReportPublished *ReportPublished `protobuf:"bytes,60,opt,name=report_published,json=reportPublished,proto3,oneof"`
+}
+
+type Envelope_ConsultationOpened struct {
+	ConsultationOpened *ConsultationOpened `protobuf:"bytes,61,opt,name=consultation_opened,json=consultationOpened,proto3,oneof"`
+}
+
+type Envelope_SarFinalized struct {
+	SarFinalized *SARFinalized `protobuf:"bytes,62,opt,name=sar_finalized,json=sarFinalized,proto3,oneof"`
+}
+
 func (*Envelope_PlanUpserted) isEnvelope_Body() {}
 
 func (*Envelope_CommitmentUpserted) isEnvelope_Body() {}
@@ -364,6 +407,12 @@ func (*Envelope_CalendarChanged) isEnvelope_Body() {}
 func (*Envelope_QuestionSlaAlert) isEnvelope_Body() {}
 
 func (*Envelope_EmailConfirmationRequested) isEnvelope_Body() {}
+
+func (*Envelope_ReportPublished) isEnvelope_Body() {}
+
+func (*Envelope_ConsultationOpened) isEnvelope_Body() {}
+
+func (*Envelope_SarFinalized) isEnvelope_Body() {}
 
 // Text keyed by BCP 47 language tag ("en", "fr", "zh-Hant").
 type LocalizedText struct {
@@ -1772,11 +1821,311 @@ func (x *EmailConfirmationRequested) GetExpiresAt() *timestamppb.Timestamp {
 	return nil
 }
 
+// ReportPublished (reporting.report.published) says a report version was
+// published: it is immutable from then on and listed in the plan's public
+// repository.
+type ReportPublished struct {
+	state  protoimpl.MessageState `protogen:"open.v1"`
+	PlanId string                 `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	// "progress" (a six-monthly joint progress update) or "sar".
+	Kind string `protobuf:"bytes,2,opt,name=kind,proto3" json:"kind,omitempty"`
+	// The reporting period of a progress report ("2026-06"); empty for a SAR.
+	Period   string `protobuf:"bytes,3,opt,name=period,proto3" json:"period,omitempty"`
+	Language string `protobuf:"bytes,4,opt,name=language,proto3" json:"language,omitempty"`
+	// Version id within the plan, e.g. "sar-en-v3".
+	VersionId string `protobuf:"bytes,5,opt,name=version_id,json=versionId,proto3" json:"version_id,omitempty"`
+	Version   int32  `protobuf:"varint,6,opt,name=version,proto3" json:"version,omitempty"`
+	// Hex SHA-256 of the version's canonical content.
+	ContentSha256 string                 `protobuf:"bytes,7,opt,name=content_sha256,json=contentSha256,proto3" json:"content_sha256,omitempty"`
+	PublishedAt   *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=published_at,json=publishedAt,proto3" json:"published_at,omitempty"`
+	// Token name of the PoC who published it.
+	PublishedBy   string `protobuf:"bytes,9,opt,name=published_by,json=publishedBy,proto3" json:"published_by,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ReportPublished) Reset() {
+	*x = ReportPublished{}
+	mi := &file_kept_events_v1_events_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ReportPublished) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ReportPublished) ProtoMessage() {}
+
+func (x *ReportPublished) ProtoReflect() protoreflect.Message {
+	mi := &file_kept_events_v1_events_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ReportPublished.ProtoReflect.Descriptor instead.
+func (*ReportPublished) Descriptor() ([]byte, []int) {
+	return file_kept_events_v1_events_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *ReportPublished) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
+func (x *ReportPublished) GetKind() string {
+	if x != nil {
+		return x.Kind
+	}
+	return ""
+}
+
+func (x *ReportPublished) GetPeriod() string {
+	if x != nil {
+		return x.Period
+	}
+	return ""
+}
+
+func (x *ReportPublished) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+func (x *ReportPublished) GetVersionId() string {
+	if x != nil {
+		return x.VersionId
+	}
+	return ""
+}
+
+func (x *ReportPublished) GetVersion() int32 {
+	if x != nil {
+		return x.Version
+	}
+	return 0
+}
+
+func (x *ReportPublished) GetContentSha256() string {
+	if x != nil {
+		return x.ContentSha256
+	}
+	return ""
+}
+
+func (x *ReportPublished) GetPublishedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.PublishedAt
+	}
+	return nil
+}
+
+func (x *ReportPublished) GetPublishedBy() string {
+	if x != nil {
+		return x.PublishedBy
+	}
+	return ""
+}
+
+// ConsultationOpened (reporting.consultation.opened) announces a public
+// comment period on a SAR draft, so notifications can tell subscribers and
+// the people who took part in making the plan.
+type ConsultationOpened struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	PlanId         string                 `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	ConsultationId string                 `protobuf:"bytes,2,opt,name=consultation_id,json=consultationId,proto3" json:"consultation_id,omitempty"`
+	// First and last day on which comments are taken, YYYY-MM-DD in the
+	// deployment's time zone.
+	Opens  string `protobuf:"bytes,3,opt,name=opens,proto3" json:"opens,omitempty"`
+	Closes string `protobuf:"bytes,4,opt,name=closes,proto3" json:"closes,omitempty"`
+	// The SAR draft version under consultation, e.g. "sar-en-v3".
+	VersionId     string                 `protobuf:"bytes,5,opt,name=version_id,json=versionId,proto3" json:"version_id,omitempty"`
+	Language      string                 `protobuf:"bytes,6,opt,name=language,proto3" json:"language,omitempty"`
+	OpensAt       *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=opens_at,json=opensAt,proto3" json:"opens_at,omitempty"`
+	ClosesAt      *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=closes_at,json=closesAt,proto3" json:"closes_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConsultationOpened) Reset() {
+	*x = ConsultationOpened{}
+	mi := &file_kept_events_v1_events_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConsultationOpened) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConsultationOpened) ProtoMessage() {}
+
+func (x *ConsultationOpened) ProtoReflect() protoreflect.Message {
+	mi := &file_kept_events_v1_events_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConsultationOpened.ProtoReflect.Descriptor instead.
+func (*ConsultationOpened) Descriptor() ([]byte, []int) {
+	return file_kept_events_v1_events_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *ConsultationOpened) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
+func (x *ConsultationOpened) GetConsultationId() string {
+	if x != nil {
+		return x.ConsultationId
+	}
+	return ""
+}
+
+func (x *ConsultationOpened) GetOpens() string {
+	if x != nil {
+		return x.Opens
+	}
+	return ""
+}
+
+func (x *ConsultationOpened) GetCloses() string {
+	if x != nil {
+		return x.Closes
+	}
+	return ""
+}
+
+func (x *ConsultationOpened) GetVersionId() string {
+	if x != nil {
+		return x.VersionId
+	}
+	return ""
+}
+
+func (x *ConsultationOpened) GetLanguage() string {
+	if x != nil {
+		return x.Language
+	}
+	return ""
+}
+
+func (x *ConsultationOpened) GetOpensAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.OpensAt
+	}
+	return nil
+}
+
+func (x *ConsultationOpened) GetClosesAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ClosesAt
+	}
+	return nil
+}
+
+// SARFinalized (reporting.sar.finalized) says the PoC marked a SAR version
+// final after the consultation's response summary and the forum's review.
+type SARFinalized struct {
+	state          protoimpl.MessageState `protogen:"open.v1"`
+	PlanId         string                 `protobuf:"bytes,1,opt,name=plan_id,json=planId,proto3" json:"plan_id,omitempty"`
+	VersionId      string                 `protobuf:"bytes,2,opt,name=version_id,json=versionId,proto3" json:"version_id,omitempty"`
+	ConsultationId string                 `protobuf:"bytes,3,opt,name=consultation_id,json=consultationId,proto3" json:"consultation_id,omitempty"`
+	ReviewOutcome  string                 `protobuf:"bytes,4,opt,name=review_outcome,json=reviewOutcome,proto3" json:"review_outcome,omitempty"`
+	FinalizedAt    *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=finalized_at,json=finalizedAt,proto3" json:"finalized_at,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *SARFinalized) Reset() {
+	*x = SARFinalized{}
+	mi := &file_kept_events_v1_events_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SARFinalized) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SARFinalized) ProtoMessage() {}
+
+func (x *SARFinalized) ProtoReflect() protoreflect.Message {
+	mi := &file_kept_events_v1_events_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SARFinalized.ProtoReflect.Descriptor instead.
+func (*SARFinalized) Descriptor() ([]byte, []int) {
+	return file_kept_events_v1_events_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *SARFinalized) GetPlanId() string {
+	if x != nil {
+		return x.PlanId
+	}
+	return ""
+}
+
+func (x *SARFinalized) GetVersionId() string {
+	if x != nil {
+		return x.VersionId
+	}
+	return ""
+}
+
+func (x *SARFinalized) GetConsultationId() string {
+	if x != nil {
+		return x.ConsultationId
+	}
+	return ""
+}
+
+func (x *SARFinalized) GetReviewOutcome() string {
+	if x != nil {
+		return x.ReviewOutcome
+	}
+	return ""
+}
+
+func (x *SARFinalized) GetFinalizedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.FinalizedAt
+	}
+	return nil
+}
+
 var File_kept_events_v1_events_proto protoreflect.FileDescriptor
 
 const file_kept_events_v1_events_proto_rawDesc = "" +
 	"\n" +
-	"\x1bkept/events/v1/events.proto\x12\x0ekept.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa6\a\n" +
+	"\x1bkept/events/v1/events.proto\x12\x0ekept.events.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\x90\t\n" +
 	"\bEnvelope\x12\x0e\n" +
 	"\x02id\x18\x01 \x01(\tR\x02id\x12\x12\n" +
 	"\x04type\x18\x02 \x01(\tR\x04type\x12.\n" +
@@ -1791,7 +2140,10 @@ const file_kept_events_v1_events_proto_rawDesc = "" +
 	"\x10question_changed\x18( \x01(\v2\x1f.kept.events.v1.QuestionChangedH\x00R\x0fquestionChanged\x12L\n" +
 	"\x10calendar_changed\x18) \x01(\v2\x1f.kept.events.v1.CalendarChangedH\x00R\x0fcalendarChanged\x12P\n" +
 	"\x12question_sla_alert\x18* \x01(\v2 .kept.events.v1.QuestionSLAAlertH\x00R\x10questionSlaAlert\x12n\n" +
-	"\x1cemail_confirmation_requested\x18+ \x01(\v2*.kept.events.v1.EmailConfirmationRequestedH\x00R\x1aemailConfirmationRequested\x1a?\n" +
+	"\x1cemail_confirmation_requested\x18+ \x01(\v2*.kept.events.v1.EmailConfirmationRequestedH\x00R\x1aemailConfirmationRequested\x12L\n" +
+	"\x10report_published\x18< \x01(\v2\x1f.kept.events.v1.ReportPublishedH\x00R\x0freportPublished\x12U\n" +
+	"\x13consultation_opened\x18= \x01(\v2\".kept.events.v1.ConsultationOpenedH\x00R\x12consultationOpened\x12C\n" +
+	"\rsar_finalized\x18> \x01(\v2\x1c.kept.events.v1.SARFinalizedH\x00R\fsarFinalized\x1a?\n" +
 	"\x11TraceContextEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x06\n" +
@@ -1953,7 +2305,35 @@ const file_kept_events_v1_events_proto_rawDesc = "" +
 	"\blanguage\x18\x04 \x01(\tR\blanguage\x12\x14\n" +
 	"\x05token\x18\x05 \x01(\tR\x05token\x129\n" +
 	"\n" +
-	"expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAtB8Z6github.com/kept-ogp/kept/proto/kept/events/v1;eventsv1b\x06proto3"
+	"expires_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"\xb4\x02\n" +
+	"\x0fReportPublished\x12\x17\n" +
+	"\aplan_id\x18\x01 \x01(\tR\x06planId\x12\x12\n" +
+	"\x04kind\x18\x02 \x01(\tR\x04kind\x12\x16\n" +
+	"\x06period\x18\x03 \x01(\tR\x06period\x12\x1a\n" +
+	"\blanguage\x18\x04 \x01(\tR\blanguage\x12\x1d\n" +
+	"\n" +
+	"version_id\x18\x05 \x01(\tR\tversionId\x12\x18\n" +
+	"\aversion\x18\x06 \x01(\x05R\aversion\x12%\n" +
+	"\x0econtent_sha256\x18\a \x01(\tR\rcontentSha256\x12=\n" +
+	"\fpublished_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\vpublishedAt\x12!\n" +
+	"\fpublished_by\x18\t \x01(\tR\vpublishedBy\"\xaf\x02\n" +
+	"\x12ConsultationOpened\x12\x17\n" +
+	"\aplan_id\x18\x01 \x01(\tR\x06planId\x12'\n" +
+	"\x0fconsultation_id\x18\x02 \x01(\tR\x0econsultationId\x12\x14\n" +
+	"\x05opens\x18\x03 \x01(\tR\x05opens\x12\x16\n" +
+	"\x06closes\x18\x04 \x01(\tR\x06closes\x12\x1d\n" +
+	"\n" +
+	"version_id\x18\x05 \x01(\tR\tversionId\x12\x1a\n" +
+	"\blanguage\x18\x06 \x01(\tR\blanguage\x125\n" +
+	"\bopens_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\aopensAt\x127\n" +
+	"\tcloses_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\bclosesAt\"\xd5\x01\n" +
+	"\fSARFinalized\x12\x17\n" +
+	"\aplan_id\x18\x01 \x01(\tR\x06planId\x12\x1d\n" +
+	"\n" +
+	"version_id\x18\x02 \x01(\tR\tversionId\x12'\n" +
+	"\x0fconsultation_id\x18\x03 \x01(\tR\x0econsultationId\x12%\n" +
+	"\x0ereview_outcome\x18\x04 \x01(\tR\rreviewOutcome\x12=\n" +
+	"\ffinalized_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\vfinalizedAtB8Z6github.com/kept-ogp/kept/proto/kept/events/v1;eventsv1b\x06proto3"
 
 var (
 	file_kept_events_v1_events_proto_rawDescOnce sync.Once
@@ -1968,7 +2348,7 @@ func file_kept_events_v1_events_proto_rawDescGZIP() []byte {
 }
 
 var file_kept_events_v1_events_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
-var file_kept_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
+var file_kept_events_v1_events_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_kept_events_v1_events_proto_goTypes = []any{
 	(Deadline_Kind)(0),                 // 0: kept.events.v1.Deadline.Kind
 	(Deadline_Precision)(0),            // 1: kept.events.v1.Deadline.Precision
@@ -1988,13 +2368,16 @@ var file_kept_events_v1_events_proto_goTypes = []any{
 	(*CalendarChanged)(nil),            // 15: kept.events.v1.CalendarChanged
 	(*QuestionSLAAlert)(nil),           // 16: kept.events.v1.QuestionSLAAlert
 	(*EmailConfirmationRequested)(nil), // 17: kept.events.v1.EmailConfirmationRequested
-	nil,                                // 18: kept.events.v1.Envelope.TraceContextEntry
-	nil,                                // 19: kept.events.v1.LocalizedText.ValuesEntry
-	(*timestamppb.Timestamp)(nil),      // 20: google.protobuf.Timestamp
+	(*ReportPublished)(nil),            // 18: kept.events.v1.ReportPublished
+	(*ConsultationOpened)(nil),         // 19: kept.events.v1.ConsultationOpened
+	(*SARFinalized)(nil),               // 20: kept.events.v1.SARFinalized
+	nil,                                // 21: kept.events.v1.Envelope.TraceContextEntry
+	nil,                                // 22: kept.events.v1.LocalizedText.ValuesEntry
+	(*timestamppb.Timestamp)(nil),      // 23: google.protobuf.Timestamp
 }
 var file_kept_events_v1_events_proto_depIdxs = []int32{
-	20, // 0: kept.events.v1.Envelope.time:type_name -> google.protobuf.Timestamp
-	18, // 1: kept.events.v1.Envelope.trace_context:type_name -> kept.events.v1.Envelope.TraceContextEntry
+	23, // 0: kept.events.v1.Envelope.time:type_name -> google.protobuf.Timestamp
+	21, // 1: kept.events.v1.Envelope.trace_context:type_name -> kept.events.v1.Envelope.TraceContextEntry
 	6,  // 2: kept.events.v1.Envelope.plan_upserted:type_name -> kept.events.v1.PlanUpserted
 	9,  // 3: kept.events.v1.Envelope.commitment_upserted:type_name -> kept.events.v1.CommitmentUpserted
 	13, // 4: kept.events.v1.Envelope.update_changed:type_name -> kept.events.v1.UpdateChanged
@@ -2002,45 +2385,52 @@ var file_kept_events_v1_events_proto_depIdxs = []int32{
 	15, // 6: kept.events.v1.Envelope.calendar_changed:type_name -> kept.events.v1.CalendarChanged
 	16, // 7: kept.events.v1.Envelope.question_sla_alert:type_name -> kept.events.v1.QuestionSLAAlert
 	17, // 8: kept.events.v1.Envelope.email_confirmation_requested:type_name -> kept.events.v1.EmailConfirmationRequested
-	19, // 9: kept.events.v1.LocalizedText.values:type_name -> kept.events.v1.LocalizedText.ValuesEntry
-	3,  // 10: kept.events.v1.Organisation.name:type_name -> kept.events.v1.LocalizedText
-	3,  // 11: kept.events.v1.Deadline.original:type_name -> kept.events.v1.LocalizedText
-	0,  // 12: kept.events.v1.Deadline.kind:type_name -> kept.events.v1.Deadline.Kind
-	1,  // 13: kept.events.v1.Deadline.precision:type_name -> kept.events.v1.Deadline.Precision
-	3,  // 14: kept.events.v1.PlanUpserted.title:type_name -> kept.events.v1.LocalizedText
-	3,  // 15: kept.events.v1.Indicator.title:type_name -> kept.events.v1.LocalizedText
-	5,  // 16: kept.events.v1.Indicator.deadline:type_name -> kept.events.v1.Deadline
-	4,  // 17: kept.events.v1.Indicator.lead_orgs:type_name -> kept.events.v1.Organisation
-	3,  // 18: kept.events.v1.Milestone.title:type_name -> kept.events.v1.LocalizedText
-	5,  // 19: kept.events.v1.Milestone.deadline:type_name -> kept.events.v1.Deadline
-	4,  // 20: kept.events.v1.Milestone.lead_orgs:type_name -> kept.events.v1.Organisation
-	7,  // 21: kept.events.v1.Milestone.indicators:type_name -> kept.events.v1.Indicator
-	3,  // 22: kept.events.v1.CommitmentUpserted.title:type_name -> kept.events.v1.LocalizedText
-	4,  // 23: kept.events.v1.CommitmentUpserted.lead_orgs:type_name -> kept.events.v1.Organisation
-	8,  // 24: kept.events.v1.CommitmentUpserted.milestones:type_name -> kept.events.v1.Milestone
-	3,  // 25: kept.events.v1.EvidenceLink.title:type_name -> kept.events.v1.LocalizedText
-	20, // 26: kept.events.v1.Agreement.at:type_name -> google.protobuf.Timestamp
-	3,  // 27: kept.events.v1.Dispute.reason:type_name -> kept.events.v1.LocalizedText
-	20, // 28: kept.events.v1.Dispute.at:type_name -> google.protobuf.Timestamp
-	3,  // 29: kept.events.v1.UpdateChanged.progress:type_name -> kept.events.v1.LocalizedText
-	10, // 30: kept.events.v1.UpdateChanged.evidence:type_name -> kept.events.v1.EvidenceLink
-	3,  // 31: kept.events.v1.UpdateChanged.challenges:type_name -> kept.events.v1.LocalizedText
-	3,  // 32: kept.events.v1.UpdateChanged.delay_reason:type_name -> kept.events.v1.LocalizedText
-	3,  // 33: kept.events.v1.UpdateChanged.next_steps:type_name -> kept.events.v1.LocalizedText
-	11, // 34: kept.events.v1.UpdateChanged.agreements:type_name -> kept.events.v1.Agreement
-	12, // 35: kept.events.v1.UpdateChanged.disputes:type_name -> kept.events.v1.Dispute
-	20, // 36: kept.events.v1.UpdateChanged.posted_at:type_name -> google.protobuf.Timestamp
-	20, // 37: kept.events.v1.QuestionChanged.asked_at:type_name -> google.protobuf.Timestamp
-	20, // 38: kept.events.v1.QuestionChanged.due_at:type_name -> google.protobuf.Timestamp
-	20, // 39: kept.events.v1.QuestionChanged.answered_at:type_name -> google.protobuf.Timestamp
-	3,  // 40: kept.events.v1.QuestionChanged.answer:type_name -> kept.events.v1.LocalizedText
-	20, // 41: kept.events.v1.QuestionSLAAlert.due_at:type_name -> google.protobuf.Timestamp
-	20, // 42: kept.events.v1.EmailConfirmationRequested.expires_at:type_name -> google.protobuf.Timestamp
-	43, // [43:43] is the sub-list for method output_type
-	43, // [43:43] is the sub-list for method input_type
-	43, // [43:43] is the sub-list for extension type_name
-	43, // [43:43] is the sub-list for extension extendee
-	0,  // [0:43] is the sub-list for field type_name
+	18, // 9: kept.events.v1.Envelope.report_published:type_name -> kept.events.v1.ReportPublished
+	19, // 10: kept.events.v1.Envelope.consultation_opened:type_name -> kept.events.v1.ConsultationOpened
+	20, // 11: kept.events.v1.Envelope.sar_finalized:type_name -> kept.events.v1.SARFinalized
+	22, // 12: kept.events.v1.LocalizedText.values:type_name -> kept.events.v1.LocalizedText.ValuesEntry
+	3,  // 13: kept.events.v1.Organisation.name:type_name -> kept.events.v1.LocalizedText
+	3,  // 14: kept.events.v1.Deadline.original:type_name -> kept.events.v1.LocalizedText
+	0,  // 15: kept.events.v1.Deadline.kind:type_name -> kept.events.v1.Deadline.Kind
+	1,  // 16: kept.events.v1.Deadline.precision:type_name -> kept.events.v1.Deadline.Precision
+	3,  // 17: kept.events.v1.PlanUpserted.title:type_name -> kept.events.v1.LocalizedText
+	3,  // 18: kept.events.v1.Indicator.title:type_name -> kept.events.v1.LocalizedText
+	5,  // 19: kept.events.v1.Indicator.deadline:type_name -> kept.events.v1.Deadline
+	4,  // 20: kept.events.v1.Indicator.lead_orgs:type_name -> kept.events.v1.Organisation
+	3,  // 21: kept.events.v1.Milestone.title:type_name -> kept.events.v1.LocalizedText
+	5,  // 22: kept.events.v1.Milestone.deadline:type_name -> kept.events.v1.Deadline
+	4,  // 23: kept.events.v1.Milestone.lead_orgs:type_name -> kept.events.v1.Organisation
+	7,  // 24: kept.events.v1.Milestone.indicators:type_name -> kept.events.v1.Indicator
+	3,  // 25: kept.events.v1.CommitmentUpserted.title:type_name -> kept.events.v1.LocalizedText
+	4,  // 26: kept.events.v1.CommitmentUpserted.lead_orgs:type_name -> kept.events.v1.Organisation
+	8,  // 27: kept.events.v1.CommitmentUpserted.milestones:type_name -> kept.events.v1.Milestone
+	3,  // 28: kept.events.v1.EvidenceLink.title:type_name -> kept.events.v1.LocalizedText
+	23, // 29: kept.events.v1.Agreement.at:type_name -> google.protobuf.Timestamp
+	3,  // 30: kept.events.v1.Dispute.reason:type_name -> kept.events.v1.LocalizedText
+	23, // 31: kept.events.v1.Dispute.at:type_name -> google.protobuf.Timestamp
+	3,  // 32: kept.events.v1.UpdateChanged.progress:type_name -> kept.events.v1.LocalizedText
+	10, // 33: kept.events.v1.UpdateChanged.evidence:type_name -> kept.events.v1.EvidenceLink
+	3,  // 34: kept.events.v1.UpdateChanged.challenges:type_name -> kept.events.v1.LocalizedText
+	3,  // 35: kept.events.v1.UpdateChanged.delay_reason:type_name -> kept.events.v1.LocalizedText
+	3,  // 36: kept.events.v1.UpdateChanged.next_steps:type_name -> kept.events.v1.LocalizedText
+	11, // 37: kept.events.v1.UpdateChanged.agreements:type_name -> kept.events.v1.Agreement
+	12, // 38: kept.events.v1.UpdateChanged.disputes:type_name -> kept.events.v1.Dispute
+	23, // 39: kept.events.v1.UpdateChanged.posted_at:type_name -> google.protobuf.Timestamp
+	23, // 40: kept.events.v1.QuestionChanged.asked_at:type_name -> google.protobuf.Timestamp
+	23, // 41: kept.events.v1.QuestionChanged.due_at:type_name -> google.protobuf.Timestamp
+	23, // 42: kept.events.v1.QuestionChanged.answered_at:type_name -> google.protobuf.Timestamp
+	3,  // 43: kept.events.v1.QuestionChanged.answer:type_name -> kept.events.v1.LocalizedText
+	23, // 44: kept.events.v1.QuestionSLAAlert.due_at:type_name -> google.protobuf.Timestamp
+	23, // 45: kept.events.v1.EmailConfirmationRequested.expires_at:type_name -> google.protobuf.Timestamp
+	23, // 46: kept.events.v1.ReportPublished.published_at:type_name -> google.protobuf.Timestamp
+	23, // 47: kept.events.v1.ConsultationOpened.opens_at:type_name -> google.protobuf.Timestamp
+	23, // 48: kept.events.v1.ConsultationOpened.closes_at:type_name -> google.protobuf.Timestamp
+	23, // 49: kept.events.v1.SARFinalized.finalized_at:type_name -> google.protobuf.Timestamp
+	50, // [50:50] is the sub-list for method output_type
+	50, // [50:50] is the sub-list for method input_type
+	50, // [50:50] is the sub-list for extension type_name
+	50, // [50:50] is the sub-list for extension extendee
+	0,  // [0:50] is the sub-list for field type_name
 }
 
 func init() { file_kept_events_v1_events_proto_init() }
@@ -2056,6 +2446,9 @@ func file_kept_events_v1_events_proto_init() {
 		(*Envelope_CalendarChanged)(nil),
 		(*Envelope_QuestionSlaAlert)(nil),
 		(*Envelope_EmailConfirmationRequested)(nil),
+		(*Envelope_ReportPublished)(nil),
+		(*Envelope_ConsultationOpened)(nil),
+		(*Envelope_SarFinalized)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
@@ -2063,7 +2456,7 @@ func file_kept_events_v1_events_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_kept_events_v1_events_proto_rawDesc), len(file_kept_events_v1_events_proto_rawDesc)),
 			NumEnums:      2,
-			NumMessages:   18,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   0,
 		},

@@ -1,0 +1,9 @@
+// Command reporting runs the reporting service alone, as on Kubernetes.
+package main
+
+import (
+	"github.com/kept-ogp/kept/services/kit/runtime"
+	"github.com/kept-ogp/kept/services/reporting/app"
+)
+
+func main() { runtime.Main(app.Name, app.Build) }

@@ -1,0 +1,45 @@
+package api
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Limiter counts hits per key in fixed windows kept in Redis (INCR, and
+// EXPIRE on the first hit), so every replica shares the counts.
+type Limiter struct {
+	Redis  redis.UniversalClient
+	Max    int64
+	Window time.Duration
+	Prefix string // e.g. "kept:notifications:rl:"
+}
+
+// Allow counts one hit on key; when over the limit it returns false and how
+// long until the window ends.
+func (l *Limiter) Allow(ctx context.Context, key string) (bool, time.Duration, error) {
+	k := l.Prefix + key
+	n, err := l.Redis.Incr(ctx, k).Result()
+	if err != nil {
+		return false, 0, fmt.Errorf("rate limit: %w", err)
+	}
+	if n == 1 {
+		if err := l.Redis.Expire(ctx, k, l.Window).Err(); err != nil {
+			return false, 0, fmt.Errorf("rate limit: %w", err)
+		}
+	}
+	if n <= l.Max {
+		return true, 0, nil
+	}
+	ttl, err := l.Redis.PTTL(ctx, k).Result()
+	if err != nil {
+		return false, 0, fmt.Errorf("rate limit: %w", err)
+	}
+	if ttl < 0 {
+		_ = l.Redis.Expire(ctx, k, l.Window).Err()
+		ttl = l.Window
+	}
+	return false, ttl, nil
+}

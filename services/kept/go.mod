@@ -8,7 +8,9 @@ require (
 	github.com/kept-ogp/kept/services/dashboards v0.0.0
 	github.com/kept-ogp/kept/services/devenv v0.0.0
 	github.com/kept-ogp/kept/services/kit v0.0.0
+	github.com/kept-ogp/kept/services/notifications v0.0.0
 	github.com/kept-ogp/kept/services/qa v0.0.0
+	github.com/kept-ogp/kept/services/reporting v0.0.0
 	github.com/kept-ogp/kept/services/updates v0.0.0
 )
 
@@ -118,6 +120,8 @@ replace (
 	github.com/kept-ogp/kept/services/dashboards => ../dashboards
 	github.com/kept-ogp/kept/services/devenv => ../devenv
 	github.com/kept-ogp/kept/services/kit => ../kit
+	github.com/kept-ogp/kept/services/notifications => ../notifications
 	github.com/kept-ogp/kept/services/qa => ../qa
+	github.com/kept-ogp/kept/services/reporting => ../reporting
 	github.com/kept-ogp/kept/services/updates => ../updates
 )

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"net"
 	"net/http"
 	_ "net/http/pprof" // profiles for `kept mongo --pprof`
 	"os"
@@ -21,9 +22,12 @@ import (
 	dashboards "github.com/kept-ogp/kept/services/dashboards/app"
 	"github.com/kept-ogp/kept/services/devenv/ferret"
 	"github.com/kept-ogp/kept/services/devenv/redisserver"
+	"github.com/kept-ogp/kept/services/kit/auth"
 	"github.com/kept-ogp/kept/services/kit/config"
 	"github.com/kept-ogp/kept/services/kit/runtime"
+	notifications "github.com/kept-ogp/kept/services/notifications/app"
 	qa "github.com/kept-ogp/kept/services/qa/app"
+	reporting "github.com/kept-ogp/kept/services/reporting/app"
 	updates "github.com/kept-ogp/kept/services/updates/app"
 )
 
@@ -98,12 +102,20 @@ func Run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	rs, err := reporting.Build(ctx, p.Deps(reporting.Name, "kept_reporting"))
+	if err != nil {
+		return err
+	}
+	ns, err := buildNotifications(ctx, p, cfg.HTTPAddr, getenv)
+	if err != nil {
+		return err
+	}
 	if *load != "" {
 		if err := loadPlan(ctx, cs, *load, cfg.HTTPAddr, out); err != nil {
 			return err
 		}
 	}
-	return p.Serve(ctx, cs, us, ds, qs)
+	return p.Serve(ctx, cs, us, ds, qs, rs, ns)
 }
 
 func loadPlan(ctx context.Context, cs *commitments.Service, path, addr string, out io.Writer) error {
@@ -186,4 +198,50 @@ func Mongo(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "MONGODB_URI=%s\n", s.URI())
 	<-ctx.Done()
 	return nil
+}
+
+// notifierTokenName names the token `kept run` gives its notifications
+// service to read askers' addresses from qa in the same process.
+const notifierTokenName = "kept run: notifications"
+
+// buildNotifications starts the notifications service reading askers'
+// addresses from this process's qa. Only a hash of a token is stored, so
+// each start revokes the previous start's token and issues a new one.
+func buildNotifications(ctx context.Context, p *runtime.Process, httpAddr string, getenv func(string) string) (runtime.Service, error) {
+	set, err := notifications.LoadSettings(getenv)
+	if err != nil {
+		return nil, err
+	}
+	if set.QAURL == "" {
+		tokens, err := p.Tokens.List(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("notifications: %w", err)
+		}
+		for _, t := range tokens {
+			if t.Name == notifierTokenName && t.RevokedAt == nil {
+				if err := p.Tokens.Revoke(ctx, t.ID); err != nil {
+					return nil, fmt.Errorf("notifications: revoke the previous token: %w", err)
+				}
+			}
+		}
+		_, secret, err := p.Tokens.Create(ctx, notifierTokenName, "kept run", []auth.Role{{Kind: auth.KindNotifier}})
+		if err != nil {
+			return nil, fmt.Errorf("notifications: %w", err)
+		}
+		set.QAURL, set.QAToken = loopbackURL(httpAddr), secret
+	}
+	return notifications.NewWith(ctx, p.Deps(notifications.Name, "kept_notifications"), set)
+}
+
+// loopbackURL is this process's own address for a listen address such as
+// ":8080" or "0.0.0.0:8080".
+func loopbackURL(listen string) string {
+	host, port, err := net.SplitHostPort(listen)
+	if err != nil {
+		return "http://127.0.0.1:8080"
+	}
+	if host == "" || host == "0.0.0.0" || host == "::" {
+		host = "127.0.0.1"
+	}
+	return "http://" + net.JoinHostPort(host, port)
 }

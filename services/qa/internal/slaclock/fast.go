@@ -68,7 +68,14 @@ func plainDeadline(askedAt time.Time, asked calendar.Date, p Policy, cal *calend
 			}
 		}
 		day := asked.AddDays(d - start)
-		at := time.Date(day.Year, day.Month, day.Day, WarningHour, 0, 0, 0, p.Location)
+		var at time.Time
+		// WarningHour local time: midnight plus the hours, unless the zone
+		// changes its offset on that day before then.
+		if mid := z.startN(d); mid+WarningHour*3600 < z.to && mid > z.from {
+			at = time.Unix(mid+WarningHour*3600, 0).In(p.Location)
+		} else {
+			at = time.Date(day.Year, day.Month, day.Day, WarningHour, 0, 0, 0, p.Location)
+		}
 		if at.After(askedAt) {
 			r.Warnings = append(r.Warnings, Warning{Threshold: t, Day: day, At: at})
 		}

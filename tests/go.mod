@@ -3,6 +3,7 @@ module github.com/kept-ogp/kept/tests
 go 1.26.8
 
 require (
+	github.com/emersion/go-smtp v0.26.0
 	github.com/gin-gonic/gin v1.12.0
 	github.com/kept-ogp/kept/services/commitments v0.0.0-00010101000000-000000000000
 	github.com/kept-ogp/kept/services/dashboards v0.0.0-00010101000000-000000000000
@@ -29,6 +30,7 @@ require (
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/cloudwego/base64x v0.1.6 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
+	github.com/emersion/go-sasl v0.0.0-20241020182733-b788ff22d5a6 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.12 // indirect
 	github.com/gin-contrib/sse v1.1.0 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect

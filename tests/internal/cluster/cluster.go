@@ -45,7 +45,7 @@ func RepoRoot() string {
 // BuildBinaries builds every service binary into dir.
 func BuildBinaries(t testing.TB, dir string) {
 	t.Helper()
-	for _, name := range []string{"kept", "commitments", "updates", "dashboards"} {
+	for _, name := range []string{"kept", "commitments", "updates", "dashboards", "qa", "notifications", "reporting"} {
 		cmd := exec.Command("go", "build", "-o", filepath.Join(dir, name), "./services/"+pkgDir(name)+"/cmd/"+name)
 		cmd.Dir = RepoRoot()
 		if out, err := cmd.CombinedOutput(); err != nil {
@@ -97,12 +97,14 @@ func Start(t testing.TB) *Cluster {
 	return c
 }
 
-// StartService runs one service process; pod names the consumer.
-func (c *Cluster) StartService(t testing.TB, name, pod string) {
+// StartService runs one service process; pod names the consumer. extra
+// adds or overrides environment variables (KEY=value).
+func (c *Cluster) StartService(t testing.TB, name, pod string, extra ...string) {
 	t.Helper()
 	addr := FreeAddr(t)
 	env := []string{"HTTP_ADDR=" + addr, "MONGODB_URI=" + c.MongoURI, "REDIS_URL=" + c.RedisURL, "POD_NAME=" + pod,
 		"EMBED_ALLOWED_ORIGINS=https://www.canada.ca,https://*.gc.ca", "LOG_LEVEL=info", "SHUTDOWN_TIMEOUT=5s"}
+	env = append(env, extra...)
 	c.start(t, pod, []string{filepath.Join(c.Bin, name)}, env)
 	c.URLs[pod] = "http://" + addr
 	if _, ok := c.URLs[name]; !ok {

@@ -142,6 +142,13 @@ The environment variables a service's ConfigMap holds, as YAML:
 {{- $_ := unset $d $k -}}
 {{- end -}}
 {{- end -}}
+{{- $all := include "kept.services" $root | fromYaml -}}
+{{- range $env, $target := $svc.upstreams -}}
+{{- if not (hasKey $all $target) -}}
+{{- fail (printf "services.%s.upstreams.%s: no enabled service %q in this release" $.name $env $target) -}}
+{{- end -}}
+{{- $_ := set $d $env (printf "http://%s:%d" (include "kept.componentName" (dict "root" $root "name" $target)) (int $root.Values.service.port)) -}}
+{{- end -}}
 {{- $_ := set $d "HTTP_ADDR" (printf ":%d" (int $svc.containerPort)) -}}
 {{- $_ := set $d "SHUTDOWN_TIMEOUT" (printf "%ds" (int $svc.shutdownTimeoutSeconds)) -}}
 {{- $_ := set $d "MONGODB_DATABASE" ($svc.database | default (printf "%s%s" $root.Values.mongodb.databasePrefix .name)) -}}

@@ -1,0 +1,260 @@
+package app_test
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kept-ogp/kept/services/gateway/internal/upstream"
+	"github.com/kept-ogp/kept/services/kit/auth"
+)
+
+func TestPublicPagesRenderThePlanInTheReadersLanguage(t *testing.T) {
+	b := newBrowser(t)
+	home := b.get("/")
+	if home.status != http.StatusOK {
+		t.Fatalf("home: %d", home.status)
+	}
+	if !strings.Contains(home.body, `<html lang="zh-Hant">`) || !strings.Contains(home.body, "行動方案") {
+		t.Error("home is not in Traditional Chinese by default")
+	}
+	if csp := home.header.Get("Content-Security-Policy"); !strings.Contains(csp, "script-src 'self'") || strings.Contains(csp, "unsafe-inline") {
+		t.Errorf("CSP = %q", csp)
+	}
+	if strings.Contains(home.body, "<script") || strings.Contains(home.body, "style=") {
+		t.Error("a page has inline script or style")
+	}
+	// The plan has English and French only: the Chinese page says so.
+	if !strings.Contains(home.body, "Canada&#39;s 2025-2029 National Action Plan") || !strings.Contains(home.body, "此段文字沒有繁體中文版本") {
+		t.Errorf("home does not show the plan title with a fallback note: %.2000s", home.body)
+	}
+	fr := b.get("/plans/ca-nap6?lang=fr")
+	if !strings.Contains(fr.body, `<html lang="fr">`) || !strings.Contains(fr.body, "Plan d&#39;action national du Canada") {
+		t.Error("French plan page lacks the French title")
+	}
+	if !strings.Contains(fr.body, "Participation inclusive et significative") || strings.Contains(fr.body, `class="fallback"`) {
+		t.Error("the French page lacks French titles or shows a fallback note though the plan has French")
+	}
+	en := b.get("/plans/ca-nap6?lang=en")
+	for _, want := range []string{"C01", "C04", "Inclusive and meaningful public participation", "Grey: no progress reported", "/agencies/"} {
+		if !strings.Contains(en.body, want) {
+			t.Errorf("plan page lacks %q", want)
+		}
+	}
+	acc := b.get("/plans/ca-nap6?lang=en&status=green")
+	if !strings.Contains(acc.body, "No commitment matches these filters.") {
+		t.Error("status filter green did not empty the list of a plan with no progress")
+	}
+	// Accept-Language picks English when no ?lang.
+	req, _ := http.NewRequest(http.MethodGet, stack.base+"/plans/ca-nap6", nil)
+	req.Header.Set("Accept-Language", "en-CA,en;q=0.9,fr;q=0.5")
+	if p := b.do(req); !strings.Contains(p.body, `<html lang="en">`) {
+		t.Error("Accept-Language en did not give English")
+	}
+	cm := b.get("/plans/ca-nap6/commitments/C01?lang=en")
+	for _, want := range []string{"C01.1.1", "Deadline (as written)", "Derived date", "Questions and answers", `name="website"`, `class="visually-hidden"`, "Ask a question"} {
+		if !strings.Contains(cm.body, want) {
+			t.Errorf("commitment page lacks %q", want)
+		}
+	}
+	if b.get("/plans/ca-nap6/commitments/C99").status != http.StatusNotFound {
+		t.Error("unknown commitment is not 404")
+	}
+	if b.get("/plans/nope").status != http.StatusNotFound {
+		t.Error("unknown plan is not 404")
+	}
+}
+
+func TestAgencyAndSearchPages(t *testing.T) {
+	b := newBrowser(t)
+	en := b.get("/plans/ca-nap6?lang=en")
+	i := strings.Index(en.body, `href="/agencies/`)
+	if i < 0 {
+		t.Fatal("no agency link")
+	}
+	link := en.body[i+6:]
+	link = link[:strings.Index(link, `"`)]
+	ag := b.get(strings.ReplaceAll(link, "&amp;", "&"))
+	if ag.status != http.StatusOK || !strings.Contains(ag.body, "Response record") || !strings.Contains(ag.body, "Commitments and items it leads") {
+		t.Fatalf("agency page %s: %d %.300s", link, ag.status, ag.body)
+	}
+	s := b.get("/search?lang=en&q=" + url.QueryEscape("meaningful public"))
+	if !strings.Contains(s.body, "Inclusive and meaningful public participation") {
+		t.Error("search did not find a commitment by part of its title")
+	}
+	if b.get("/agencies/no-such-org").status != http.StatusNotFound {
+		t.Error("unknown agency is not 404")
+	}
+}
+
+func TestAQuestionIsEscapedAndFoundByPartOfAChineseWord(t *testing.T) {
+	b := newBrowser(t)
+	cm := b.get("/plans/ca-nap6/commitments/C02?lang=zh-Hant")
+	tok := cm.csrf(t)
+	form := url.Values{"csrf": {tok}, "text": {"<script>alert(1)</script> 請問資訊公開進度如何？"}, "language": {"zh-Hant"}, "display_name": {"小明"}}
+	r := b.post("/plans/ca-nap6/commitments/C02/questions?lang=zh-Hant", form)
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("ask: %d %.500s", r.status, r.body)
+	}
+	after := b.get("/plans/ca-nap6/commitments/C02?lang=zh-Hant&asked=1")
+	if strings.Contains(after.body, "<script>alert(1)</script>") {
+		t.Fatal("the question's markup reached the page unescaped")
+	}
+	if !strings.Contains(after.body, "&lt;script&gt;alert(1)&lt;/script&gt;") || !strings.Contains(after.body, "謝謝，您的問題已送出。") {
+		t.Errorf("the question is not shown as text: %.3000s", after.body)
+	}
+	if !strings.Contains(after.body, "等待回覆") || !strings.Contains(after.body, "剩餘") {
+		t.Error("the question has no SLA state and days left")
+	}
+	s := b.get("/search?q=" + url.QueryEscape("資訊公"))
+	if !strings.Contains(s.body, "請問資訊公開進度如何") {
+		t.Error("search did not find the question by part of a Chinese word")
+	}
+	// Without the form token: refused, nothing stored.
+	bad := newBrowser(t).post("/plans/ca-nap6/commitments/C02/questions", url.Values{"text": {"csrf-less question"}, "language": {"en"}})
+	if bad.status != http.StatusForbidden {
+		t.Errorf("question without form token: %d", bad.status)
+	}
+	// The honeypot looks like success but stores nothing.
+	hp := b.post("/plans/ca-nap6/commitments/C02/questions", url.Values{"csrf": {tok}, "text": {"bot question honeypot"}, "language": {"en"}, "website": {"http://spam"}})
+	if hp.status != http.StatusSeeOther {
+		t.Errorf("honeypot: %d", hp.status)
+	}
+	final := b.get("/plans/ca-nap6/commitments/C02?lang=en")
+	if strings.Contains(final.body, "csrf-less question") || strings.Contains(final.body, "bot question honeypot") {
+		t.Error("a refused or honeypot question was published")
+	}
+	// Validation errors name the field and keep the text.
+	long := b.post("/plans/ca-nap6/commitments/C02/questions?lang=en", url.Values{"csrf": {tok}, "text": {"   "}, "language": {"en"}})
+	if long.status != http.StatusUnprocessableEntity || !strings.Contains(long.body, "text: is required") {
+		t.Errorf("empty question: %d %.300s", long.status, long.body)
+	}
+}
+
+func TestAgencyPostsTheWorkingGroupAgreesAndThePageChanges(t *testing.T) {
+	item, org := lateItem(t, "C01")
+	editor := staff(t, "Agency editor", auth.Role{Kind: auth.KindAgencyEditor, Org: org})
+	form := editor.get("/console/updates/new?lang=en")
+	if form.status != http.StatusOK || !strings.Contains(form.body, "ca-nap6|"+item) {
+		t.Fatalf("update form: %d %.500s", form.status, form.body)
+	}
+	tok := form.csrf(t)
+	base := url.Values{"csrf": {tok}, "item": {"ca-nap6|" + item}, "period": {"2026-12"}, "status": {"substantial"}, "language": {"en"},
+		"progress": {"Forum terms of reference drafted with partners."}, "evidence_url": {"https://www.rcmp-grc.gc.ca/", ""},
+		"evidence_title": {"Draft terms", ""}, "evidence_kind": {"publication", "other"}}
+	// The item is past due and not complete: the delay reason is required.
+	r := editor.post("/console/updates?lang=en", base)
+	if r.status != http.StatusUnprocessableEntity || !strings.Contains(r.body, "delay_reason") {
+		t.Fatalf("late update without a reason: %d %.800s", r.status, r.body)
+	}
+	base.Set("delay_reason", "Consultations took longer.")
+	if r := editor.post("/console/updates?lang=en", base); r.status != http.StatusSeeOther {
+		t.Fatalf("post update: %d %.800s", r.status, r.body)
+	}
+	widget := func() string { return newBrowser(t).get("/embed/plans/ca-nap6/commitments/C01?lang=en").body }
+	before := widget()
+	gov := staff(t, "RCMP lead", auth.Role{Kind: auth.KindWGMember, Plan: "ca-nap6", Commitment: "C01", Side: auth.SideGovernment})
+	cso := staff(t, "CSO member", auth.Role{Kind: auth.KindWGMember, Plan: "ca-nap6", Commitment: "C01", Side: auth.SideCivilSociety})
+	for _, m := range []*browser{gov, cso} {
+		d := m.get("/console/drafts?lang=en")
+		i := strings.Index(d.body, "Forum terms of reference drafted")
+		if i < 0 {
+			t.Fatalf("draft not listed: %.800s", d.body)
+		}
+		j := strings.Index(d.body[i:], `action="/console/updates/`)
+		path := d.body[i+j+len(`action="`):]
+		path = path[:strings.Index(path, `"`)]
+		if !strings.Contains(path, "/agree") {
+			t.Fatalf("first form is %s", path)
+		}
+		if r := m.post(strings.ReplaceAll(path, "&amp;", "&"), url.Values{"csrf": {d.csrf(t)}}); r.status != http.StatusSeeOther {
+			t.Fatalf("agree: %d %.500s", r.status, r.body)
+		}
+	}
+	pub := newBrowser(t)
+	eventually(t, "the agreed update on the commitment page", func() bool {
+		p := pub.get("/plans/ca-nap6/commitments/C01?lang=en")
+		return strings.Contains(p.body, "Forum terms of reference drafted") && strings.Contains(p.body, "Consultations took longer.") && strings.Contains(p.body, "Draft terms")
+	})
+	eventually(t, "the embedded widget to change", func() bool { return widget() != before })
+	docs := pub.get("/plans/ca-nap6/documents?lang=en")
+	if !strings.Contains(docs.body, "Draft terms") || !strings.Contains(docs.body, "https://www.rcmp-grc.gc.ca/") {
+		t.Error("the document repository lacks the update's evidence")
+	}
+	feed := pub.get("/plans/ca-nap6/commitments/C01/feed.atom?lang=en")
+	if !strings.Contains(feed.body, "<feed xmlns=\"http://www.w3.org/2005/Atom\"") || !strings.Contains(feed.body, "Forum terms of reference drafted") {
+		t.Errorf("commitment feed lacks the update: %.500s", feed.body)
+	}
+	csv := pub.get("/plans/ca-nap6/updates.csv")
+	if !strings.Contains(csv.body, item) || !strings.Contains(csv.header.Get("Content-Type"), "text/csv") {
+		t.Error("updates CSV lacks the update")
+	}
+	audit := staff(t, "PoC", auth.Role{Kind: auth.KindPoC}).get("/console/audit?lang=en")
+	if !strings.Contains(audit.body, "update.post") || !strings.Contains(audit.body, "update.agree") {
+		t.Error("the audit log lacks the staff actions")
+	}
+}
+
+func TestAgencyAnswersAQuestionFromTheQueue(t *testing.T) {
+	citizen := newBrowser(t)
+	cm := citizen.get("/plans/ca-nap6/commitments/C03?lang=zh-Hant")
+	if r := citizen.post("/plans/ca-nap6/commitments/C03/questions", url.Values{"csrf": {cm.csrf(t)}, "text": {"何時公布資料集清單？"}, "language": {"zh-Hant"}, "anonymous": {"on"}, "email": {"asker@example.org"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("ask: %d %.300s", r.status, r.body)
+	}
+	if p := citizen.get("/plans/ca-nap6/commitments/C03"); strings.Contains(p.body, "asker@example.org") {
+		t.Fatal("the asker's email is on the public page")
+	}
+	var qs struct {
+		Questions []struct {
+			ID, Agency string
+		} `json:"questions"`
+	}
+	getJSON(t, "/api/v1/plans/ca-nap6/commitments/C03/questions", &qs)
+	if len(qs.Questions) == 0 || qs.Questions[0].Agency == "" {
+		t.Fatalf("question not routed: %+v", qs)
+	}
+	q := qs.Questions[0]
+	poc := staff(t, "PoC", auth.Role{Kind: auth.KindPoC})
+	queue := poc.get("/console/questions?lang=en")
+	if !strings.Contains(queue.body, "何時公布資料集清單？") || !strings.Contains(queue.body, "days left") {
+		t.Fatalf("PoC queue lacks the question: %.800s", queue.body)
+	}
+	agency := staff(t, "Agency editor", auth.Role{Kind: auth.KindAgencyEditor, Org: q.Agency})
+	aq := agency.get("/console/questions?lang=en")
+	if !strings.Contains(aq.body, "何時公布資料集清單？") {
+		t.Fatal("the agency's queue lacks its question")
+	}
+	path := "/console/questions/ca-nap6/C03/" + q.ID + "/answers?lang=en"
+	if r := agency.post(path, url.Values{"csrf": {aq.csrf(t)}, "text": {"清單將於明年三月公布。"}, "language": {"zh-Hant"}}); r.status != http.StatusSeeOther {
+		t.Fatalf("answer: %d %.500s", r.status, r.body)
+	}
+	p := citizen.get("/plans/ca-nap6/commitments/C03?lang=zh-Hant")
+	if !strings.Contains(p.body, "清單將於明年三月公布。") || !strings.Contains(p.body, "已回覆") {
+		t.Error("the answer is not on the commitment page")
+	}
+	qcsv := citizen.get("/plans/ca-nap6/questions.csv")
+	if !strings.Contains(qcsv.body, "何時公布資料集清單？") || strings.Contains(qcsv.body, "asker@example.org") {
+		t.Error("questions CSV lacks the question or holds the email")
+	}
+}
+
+// lateItem finds an indicator of commitment code that is past due, and its lead.
+func lateItem(t *testing.T, code string) (string, string) {
+	t.Helper()
+	var out struct {
+		Commitment upstream.Commitment `json:"commitment"`
+	}
+	getJSON(t, "/api/v1/plans/ca-nap6/commitments/"+code, &out)
+	today := time.Now().Format("2006-01-02")
+	for _, m := range out.Commitment.Milestones {
+		for _, in := range m.Indicators {
+			if in.Deadline.Due != "" && in.Deadline.Due < today && len(in.LeadOrgs) > 0 {
+				return in.Code, in.LeadOrgs[0].Code
+			}
+		}
+	}
+	t.Fatalf("no late indicator in %s", code)
+	return "", ""
+}

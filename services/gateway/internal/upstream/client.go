@@ -1,0 +1,330 @@
+// Package upstream calls the public JSON APIs of the kept services over HTTP,
+// as a browser-facing front would: with the caller's API token when a staff
+// member acts, and the citizen's address in X-Forwarded-For.
+package upstream
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// ErrNotConfigured is returned when the service's URL is not set.
+var ErrNotConfigured = errors.New("service not configured")
+
+// FieldError names one bad field of a request.
+type FieldError struct {
+	Field   string `json:"field"`
+	Message string `json:"message"`
+}
+
+// Error is a non-2xx answer of a service, in the shared JSON error shape.
+type Error struct {
+	Status  int
+	Code    string
+	Message string
+	Fields  []FieldError
+	// Details is the error's details as sent (import errors list rows and columns).
+	Details json.RawMessage
+}
+
+func (e *Error) Error() string { return fmt.Sprintf("%d %s: %s", e.Status, e.Code, e.Message) }
+
+// IsNotFound reports whether err is a 404 from a service.
+func IsNotFound(err error) bool {
+	var e *Error
+	return errors.As(err, &e) && e.Status == http.StatusNotFound
+}
+
+// URLs are the base URLs of the services ("" when not deployed).
+type URLs struct {
+	Commitments, Updates, Dashboards, QA, Reporting, Notifications string
+}
+
+// Client calls the services.
+type Client struct {
+	URLs  URLs
+	HTTP  *http.Client
+	cache *cache
+}
+
+// New returns a client with a bounded timeout; anonymous GET answers are
+// shared for cacheTTL (0: no cache).
+func New(u URLs, cacheTTL time.Duration) *Client {
+	return &Client{URLs: u, HTTP: &http.Client{Timeout: 15 * time.Second}, cache: &cache{ttl: cacheTTL}}
+}
+
+// Call is one request: Token is a kit/auth API token, ClientIP the citizen's
+// address (forwarded so per-address rate limits apply to the citizen).
+type Call struct {
+	Method   string
+	Base     string
+	Path     string
+	Query    url.Values
+	Body     any
+	Token    string
+	ClientIP string
+	// ContentType is set for raw bodies (an io.Reader Body is sent as is).
+	ContentType string
+}
+
+func (c *Client) do(ctx context.Context, call Call, out any) error {
+	if call.Base == "" {
+		return ErrNotConfigured
+	}
+	if (call.Method == "" || call.Method == http.MethodGet) && call.Token == "" {
+		key := call.Base + call.Path + "?" + call.Query.Encode()
+		b, err := c.cache.get(key, func() ([]byte, error) { return c.fetch(context.WithoutCancel(ctx), call) })
+		if err != nil {
+			return err
+		}
+		return decode(call, b, out)
+	}
+	b, err := c.fetch(ctx, call)
+	if call.Method != "" && call.Method != http.MethodGet {
+		c.cache.clear()
+	}
+	if err != nil {
+		return err
+	}
+	return decode(call, b, out)
+}
+
+func decode(call Call, b []byte, out any) error {
+	if out == nil || len(b) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(b, out); err != nil {
+		return fmt.Errorf("%s %s: decode: %w", call.Method, call.Path, err)
+	}
+	return nil
+}
+
+// fetch performs the call and returns the body of a 2xx answer.
+func (c *Client) fetch(ctx context.Context, call Call) ([]byte, error) {
+	u := strings.TrimSuffix(call.Base, "/") + call.Path
+	if len(call.Query) > 0 {
+		u += "?" + call.Query.Encode()
+	}
+	var body io.Reader
+	if r, ok := call.Body.(io.Reader); ok {
+		body = r
+	} else if call.Body != nil {
+		b, err := json.Marshal(call.Body)
+		if err != nil {
+			return nil, fmt.Errorf("encode %s %s: %w", call.Method, call.Path, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	if call.Method == "" {
+		call.Method = http.MethodGet
+	}
+	req, err := http.NewRequestWithContext(ctx, call.Method, u, body)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", call.Method, call.Path, err)
+	}
+	req.Header.Set("Accept", "application/json")
+	if call.ContentType != "" {
+		req.Header.Set("Content-Type", call.ContentType)
+	} else if body != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	if call.Token != "" {
+		req.Header.Set("Authorization", "Bearer "+call.Token)
+	}
+	if call.ClientIP != "" {
+		req.Header.Set("X-Forwarded-For", call.ClientIP)
+	}
+	resp, err := c.HTTP.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", call.Method, call.Path, err)
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(io.LimitReader(resp.Body, 32<<20))
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: read: %w", call.Method, call.Path, err)
+	}
+	if resp.StatusCode >= 300 {
+		e := &Error{Status: resp.StatusCode, Code: "upstream", Message: http.StatusText(resp.StatusCode)}
+		var shape struct {
+			Error struct {
+				Code    string          `json:"code"`
+				Message string          `json:"message"`
+				Details json.RawMessage `json:"details"`
+			} `json:"error"`
+		}
+		if json.Unmarshal(b, &shape) == nil && shape.Error.Message != "" {
+			e.Code, e.Message, e.Details = shape.Error.Code, shape.Error.Message, shape.Error.Details
+			_ = json.Unmarshal(shape.Error.Details, &e.Fields)
+		}
+		return nil, e
+	}
+	return b, nil
+}
+
+func esc(s string) string { return url.PathEscape(s) }
+
+// Plans lists the plans.
+func (c *Client) Plans(ctx context.Context) ([]PlanSummary, error) {
+	var out struct {
+		Plans []PlanSummary `json:"plans"`
+	}
+	err := c.do(ctx, Call{Base: c.URLs.Commitments, Path: "/api/v1/plans"}, &out)
+	return out.Plans, err
+}
+
+// Plan returns a plan with its commitments.
+func (c *Client) Plan(ctx context.Context, id string) (*Plan, error) {
+	var out Plan
+	if err := c.do(ctx, Call{Base: c.URLs.Commitments, Path: "/api/v1/plans/" + esc(id)}, &out); err != nil {
+		return nil, err
+	}
+	return &out, nil
+}
+
+// Updates lists the public (agreed or disputed) updates of a plan or commitment.
+func (c *Client) Updates(ctx context.Context, plan, commitment string) ([]Update, error) {
+	q := url.Values{"plan": {plan}}
+	if commitment != "" {
+		q.Set("commitment", commitment)
+	}
+	var out struct {
+		Updates []Update `json:"updates"`
+	}
+	err := c.do(ctx, Call{Base: c.URLs.Updates, Path: "/api/v1/updates", Query: q}, &out)
+	return out.Updates, err
+}
+
+// Drafts lists the drafts the token may see.
+func (c *Client) Drafts(ctx context.Context, token, plan string) ([]Update, error) {
+	q := url.Values{}
+	if plan != "" {
+		q.Set("plan", plan)
+	}
+	var out struct {
+		Drafts []Update `json:"drafts"`
+	}
+	err := c.do(ctx, Call{Base: c.URLs.Updates, Path: "/api/v1/drafts", Query: q, Token: token}, &out)
+	return out.Drafts, err
+}
+
+// PostUpdate posts a draft update.
+func (c *Client) PostUpdate(ctx context.Context, token string, d Draft) (*Update, error) {
+	var out struct {
+		Update Update `json:"update"`
+	}
+	if err := c.do(ctx, Call{Method: http.MethodPost, Base: c.URLs.Updates, Path: "/api/v1/updates", Body: d, Token: token}, &out); err != nil {
+		return nil, err
+	}
+	return &out.Update, nil
+}
+
+// Decide agrees ("agree") or disputes ("dispute") an update for a side.
+func (c *Client) Decide(ctx context.Context, token, id, action, side string, reason Text) (*Update, error) {
+	body := map[string]any{}
+	if side != "" {
+		body["side"] = side
+	}
+	if len(reason) > 0 {
+		body["reason"] = reason
+	}
+	var out struct {
+		Update Update `json:"update"`
+	}
+	if err := c.do(ctx, Call{Method: http.MethodPost, Base: c.URLs.Updates, Path: "/api/v1/updates/" + esc(id) + "/" + action, Body: body, Token: token}, &out); err != nil {
+		return nil, err
+	}
+	return &out.Update, nil
+}
+
+// DashboardPlan returns the plan's dashboard summary.
+func (c *Client) DashboardPlan(ctx context.Context, plan string) (*DashPlan, error) {
+	var out struct {
+		Plan DashPlan `json:"plan"`
+	}
+	if err := c.do(ctx, Call{Base: c.URLs.Dashboards, Path: "/api/v1/dashboards/plans/" + esc(plan)}, &out); err != nil {
+		return nil, err
+	}
+	return &out.Plan, nil
+}
+
+// DashboardCommitment returns one commitment's dashboard summary.
+func (c *Client) DashboardCommitment(ctx context.Context, plan, code string) (*DashCommitment, error) {
+	var out struct {
+		Commitment DashCommitment `json:"commitment"`
+	}
+	if err := c.do(ctx, Call{Base: c.URLs.Dashboards, Path: "/api/v1/dashboards/plans/" + esc(plan) + "/commitments/" + esc(code)}, &out); err != nil {
+		return nil, err
+	}
+	return &out.Commitment, nil
+}
+
+func questionsPath(plan, code string) string {
+	return "/api/v1/plans/" + esc(plan) + "/commitments/" + esc(code) + "/questions"
+}
+
+// Questions lists a commitment's questions, newest first.
+func (c *Client) Questions(ctx context.Context, plan, code string) ([]Question, error) {
+	var out struct {
+		Questions []Question `json:"questions"`
+	}
+	err := c.do(ctx, Call{Base: c.URLs.QA, Path: questionsPath(plan, code)}, &out)
+	return out.Questions, err
+}
+
+// AskQuestion posts a citizen's question.
+func (c *Client) AskQuestion(ctx context.Context, plan, code, clientIP string, a Ask) (*Question, error) {
+	var out struct {
+		Question Question `json:"question"`
+	}
+	if err := c.do(ctx, Call{Method: http.MethodPost, Base: c.URLs.QA, Path: questionsPath(plan, code), Body: a, ClientIP: clientIP}, &out); err != nil {
+		return nil, err
+	}
+	return &out.Question, nil
+}
+
+// QuestionAction is a staff action on a question ("answers", "pause",
+// "resume", "assign", "extend", "hide", "redact") with its JSON body.
+func (c *Client) QuestionAction(ctx context.Context, token, plan, code, id, action string, body any) (*Question, error) {
+	if body == nil {
+		body = map[string]any{}
+	}
+	var out struct {
+		Question Question `json:"question"`
+	}
+	if err := c.do(ctx, Call{Method: http.MethodPost, Base: c.URLs.QA, Path: questionsPath(plan, code) + "/" + esc(id) + "/" + action, Body: body, Token: token}, &out); err != nil {
+		return nil, err
+	}
+	return &out.Question, nil
+}
+
+// Subscribe asks the notifications service to confirm and record a
+// subscription: POST /api/v1/notifications/subscriptions
+// {"plan","commitment","email","language"}.
+func (c *Client) Subscribe(ctx context.Context, clientIP, plan, commitment, email, language string) error {
+	body := map[string]string{"plan": plan, "commitment": commitment, "email": email, "language": language}
+	return c.do(ctx, Call{Method: http.MethodPost, Base: c.URLs.Notifications, Path: "/api/v1/notifications/subscriptions", Body: body, ClientIP: clientIP}, nil)
+}
+
+// ImportPlan uploads a plan file to the commitments service.
+func (c *Client) ImportPlan(ctx context.Context, token, filename string, file io.Reader) (map[string]any, error) {
+	var out map[string]any
+	err := c.do(ctx, Call{Method: http.MethodPost, Base: c.URLs.Commitments, Path: "/api/v1/plans/import",
+		Query: url.Values{"filename": {filename}}, Body: file, Token: token, ContentType: "application/octet-stream"}, &out)
+	return out, err
+}
+
+// ImportCalendar uploads a holiday calendar (format ics or taiwan-csv) to qa.
+func (c *Client) ImportCalendar(ctx context.Context, token, format string, file io.Reader) (map[string]any, error) {
+	var out map[string]any
+	err := c.do(ctx, Call{Method: http.MethodPost, Base: c.URLs.QA, Path: "/api/v1/qa/calendar/import",
+		Query: url.Values{"format": {format}}, Body: file, Token: token, ContentType: "application/octet-stream"}, &out)
+	return out, err
+}

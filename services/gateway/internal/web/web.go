@@ -1,0 +1,444 @@
+// Package web serves the public site: plans, commitments, agencies, search,
+// the question and subscribe forms, open-data downloads and Atom feeds. Every
+// page is rendered on the server from the services' public JSON APIs and
+// works without JavaScript.
+package web
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/kept-ogp/kept/services/gateway/internal/i18n"
+	"github.com/kept-ogp/kept/services/gateway/internal/render"
+	"github.com/kept-ogp/kept/services/gateway/internal/site"
+	"github.com/kept-ogp/kept/services/gateway/internal/upstream"
+)
+
+// Server serves the public pages.
+type Server struct {
+	Client  *upstream.Client
+	Render  *render.Renderer
+	Limiter *site.Limiter
+	Logger  *slog.Logger
+	Now     func() time.Time
+	// BaseURL is the public site's absolute URL, for feeds ("" uses the request's host).
+	BaseURL string
+}
+
+// Routes mounts the public pages on g.
+func (s *Server) Routes(g *gin.RouterGroup) {
+	g.GET("/", s.home)
+	g.GET("/search", s.search)
+	g.GET("/agencies/:org", s.agency)
+	g.GET("/plans/:plan", s.plan)
+	g.GET("/plans/:plan/data.json", s.planJSON)
+	g.GET("/plans/:plan/data.csv", s.planCSV)
+	g.GET("/plans/:plan/updates.json", s.updatesJSON)
+	g.GET("/plans/:plan/updates.csv", s.updatesCSV)
+	g.GET("/plans/:plan/questions.json", s.questionsJSON)
+	g.GET("/plans/:plan/questions.csv", s.questionsCSV)
+	g.GET("/plans/:plan/feed.atom", s.planFeed)
+	g.GET("/plans/:plan/documents", s.documents)
+	g.GET("/plans/:plan/commitments/:code", s.commitment)
+	g.GET("/plans/:plan/commitments/:code/feed.atom", s.commitmentFeed)
+	g.POST("/plans/:plan/commitments/:code/questions", s.ask)
+	g.POST("/plans/:plan/commitments/:code/subscribe", s.subscribe)
+}
+
+func (s *Server) page(c *gin.Context, title string, data any) *render.Page {
+	q := url.Values{}
+	for k, v := range c.Request.URL.Query() {
+		if k != "lang" {
+			q[k] = v
+		}
+	}
+	return &render.Page{Lang: site.Lang(c), Title: title, Path: c.Request.URL.Path, Query: q, Data: data}
+}
+
+// fail renders the error page for an upstream failure.
+func (s *Server) fail(c *gin.Context, err error) {
+	p := s.page(c, "", nil)
+	if upstream.IsNotFound(err) {
+		p.Title = p.T("error.notfound")
+		s.Render.Render(c, http.StatusNotFound, "error", p)
+		return
+	}
+	s.Logger.ErrorContext(c.Request.Context(), "page failed", "route", c.FullPath(), "error", err)
+	p.Title = p.T("error.unavailable")
+	s.Render.Render(c, http.StatusServiceUnavailable, "error", p)
+}
+
+// NotFound renders the 404 page (for unknown page routes).
+func (s *Server) NotFound(c *gin.Context) {
+	p := s.page(c, "", nil)
+	p.Title = p.T("error.notfound")
+	s.Render.Render(c, http.StatusNotFound, "error", p)
+}
+
+// --- home ---
+
+type planCard struct {
+	Plan    upstream.PlanSummary
+	Light   string
+	Percent int
+}
+
+func (s *Server) home(c *gin.Context) {
+	ctx := c.Request.Context()
+	plans, err := s.Client.Plans(ctx)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	cards := make([]planCard, 0, len(plans))
+	for _, p := range plans {
+		card := planCard{Plan: p, Light: "grey"}
+		if d, err := s.Client.DashboardPlan(ctx, p.ID); err == nil {
+			card.Light, card.Percent = d.Light.Light, d.PercentComplete
+		}
+		cards = append(cards, card)
+	}
+	pg := s.page(c, "", cards)
+	pg.Title = pg.T("home.title")
+	s.Render.Render(c, http.StatusOK, "home", pg)
+}
+
+// --- plan ---
+
+// CommitmentRow is a commitment on the plan page.
+type CommitmentRow struct {
+	C       upstream.Commitment
+	Light   string
+	Reason  string
+	Percent int
+	Orgs    []upstream.Org
+}
+
+type planData struct {
+	Plan     *upstream.Plan
+	Rows     []CommitmentRow
+	Agencies []upstream.Org
+	Status   string
+	Agency   string
+	Lights   []string
+}
+
+func allOrgs(cm upstream.Commitment) []upstream.Org {
+	seen := map[string]bool{}
+	var out []upstream.Org
+	add := func(os []upstream.Org) {
+		for _, o := range os {
+			if !seen[o.Code] {
+				seen[o.Code] = true
+				out = append(out, o)
+			}
+		}
+	}
+	add(cm.LeadOrgs)
+	for _, m := range cm.Milestones {
+		add(m.LeadOrgs)
+		for _, i := range m.Indicators {
+			add(i.LeadOrgs)
+		}
+	}
+	return out
+}
+
+func (s *Server) plan(c *gin.Context) {
+	ctx := c.Request.Context()
+	p, err := s.Client.Plan(ctx, c.Param("plan"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	dash := map[string]upstream.DashCommitment{}
+	if d, err := s.Client.DashboardPlan(ctx, p.Plan.ID); err == nil {
+		for _, dc := range d.Commitments {
+			dash[dc.Code] = dc
+		}
+	}
+	data := planData{Plan: p, Status: c.Query("status"), Agency: c.Query("agency"), Lights: []string{"green", "amber", "red", "grey"}}
+	seen := map[string]bool{}
+	for _, cm := range p.Commitments {
+		row := CommitmentRow{C: cm, Light: "grey", Orgs: allOrgs(cm)}
+		if dc, ok := dash[cm.Code]; ok {
+			row.Light, row.Reason, row.Percent = dc.Light.Light, dc.Light.Reason, dc.PercentComplete
+		}
+		for _, o := range row.Orgs {
+			if !seen[o.Code] {
+				seen[o.Code] = true
+				data.Agencies = append(data.Agencies, o)
+			}
+		}
+		if data.Status != "" && row.Light != data.Status {
+			continue
+		}
+		if data.Agency != "" && !hasOrg(row.Orgs, data.Agency) {
+			continue
+		}
+		data.Rows = append(data.Rows, row)
+	}
+	pg := s.page(c, "", data)
+	pg.Title = pg.Pick(p.Plan.Title, p.Plan.Languages).Text
+	s.Render.Render(c, http.StatusOK, "plan", pg)
+}
+
+func hasOrg(os []upstream.Org, code string) bool {
+	for _, o := range os {
+		if o.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+// --- commitment ---
+
+// ItemRow is a milestone or indicator with its dashboard state.
+type ItemRow struct {
+	Code     string
+	Level    string
+	Title    upstream.Text
+	Deadline upstream.Deadline
+	Orgs     []upstream.Org
+	Status   string
+	Light    string
+	Disputed bool
+	Children []ItemRow
+}
+
+// QuestionRow is a question with its SLA state for display.
+type QuestionRow struct {
+	Q        upstream.Question
+	SLA      string // "ok", "late", "paused", "answered", "hidden"
+	DaysLeft int
+}
+
+type commitmentData struct {
+	Plan         *upstream.Plan
+	C            *upstream.Commitment
+	Dash         *upstream.DashCommitment
+	Items        []ItemRow
+	Agreed       []upstream.Update
+	Disputed     []upstream.Update
+	Questions    []QuestionRow
+	Asked        bool
+	Subscribed   bool
+	CanSubscribe bool
+	CSRF         string
+	Form         upstream.Ask
+}
+
+func (s *Server) loadCommitment(ctx context.Context, planID, code string) (*upstream.Plan, *upstream.Commitment, error) {
+	p, err := s.Client.Plan(ctx, planID)
+	if err != nil {
+		return nil, nil, err
+	}
+	cm, ok := p.Commitment(code)
+	if !ok {
+		return nil, nil, &upstream.Error{Status: http.StatusNotFound, Code: "not_found", Message: "no such commitment"}
+	}
+	return p, cm, nil
+}
+
+func (s *Server) commitment(c *gin.Context) {
+	s.renderCommitment(c, http.StatusOK, nil, upstream.Ask{})
+}
+
+func (s *Server) renderCommitment(c *gin.Context, status int, errs []string, form upstream.Ask) {
+	ctx := c.Request.Context()
+	p, cm, err := s.loadCommitment(ctx, c.Param("plan"), c.Param("code"))
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	data := commitmentData{Plan: p, C: cm, Asked: c.Query("asked") == "1", Subscribed: c.Query("subscribed") == "1",
+		CanSubscribe: s.Client.URLs.Notifications != "", CSRF: site.FormToken(c), Form: form}
+	states := map[string]upstream.ItemStatus{}
+	if d, err := s.Client.DashboardCommitment(ctx, p.Plan.ID, cm.Code); err == nil {
+		data.Dash = d
+		for _, m := range d.Milestones {
+			states[m.Code] = m
+			for _, ch := range m.Children {
+				states[ch.Code] = ch
+			}
+		}
+	}
+	row := func(code, level string, title upstream.Text, dl upstream.Deadline, orgs []upstream.Org) ItemRow {
+		st := states[code]
+		light := st.Light.Light
+		if light == "" {
+			light = "grey"
+		}
+		return ItemRow{Code: code, Level: level, Title: title, Deadline: dl, Orgs: orgs, Status: st.Status, Light: light, Disputed: st.Disputed}
+	}
+	for _, m := range cm.Milestones {
+		r := row(m.Code, "milestone", m.Title, m.Deadline, m.LeadOrgs)
+		for _, in := range m.Indicators {
+			r.Children = append(r.Children, row(in.Code, "indicator", in.Title, in.Deadline, in.LeadOrgs))
+		}
+		data.Items = append(data.Items, r)
+	}
+	ups, err := s.Client.Updates(ctx, p.Plan.ID, cm.Code)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	sort.SliceStable(ups, func(i, j int) bool { return published(ups[i]).After(published(ups[j])) })
+	for _, u := range ups {
+		if u.State == "disputed" {
+			data.Disputed = append(data.Disputed, u)
+		} else {
+			data.Agreed = append(data.Agreed, u)
+		}
+	}
+	qs, err := s.Client.Questions(ctx, p.Plan.ID, cm.Code)
+	if err != nil && !errors.Is(err, upstream.ErrNotConfigured) {
+		s.fail(c, err)
+		return
+	}
+	now := s.Now()
+	for _, q := range qs {
+		data.Questions = append(data.Questions, questionRow(q, now))
+	}
+	pg := s.page(c, "", data)
+	pg.Errors = errs
+	pg.Title = cm.Code + " " + pg.Pick(cm.Title, p.Plan.Languages).Text
+	s.Render.Render(c, status, "commitment", pg)
+}
+
+func published(u upstream.Update) time.Time {
+	if u.PublishedAt != nil {
+		return *u.PublishedAt
+	}
+	return u.PostedAt
+}
+
+func questionRow(q upstream.Question, now time.Time) QuestionRow {
+	r := QuestionRow{Q: q, SLA: "ok"}
+	switch q.Status {
+	case "answered":
+		r.SLA = "answered"
+	case "paused":
+		r.SLA = "paused"
+	case "late":
+		r.SLA = "late"
+	case "hidden":
+		r.SLA = "hidden"
+	}
+	if q.DueAt != nil {
+		d := q.DueAt.Sub(now)
+		r.DaysLeft = int((d + 24*time.Hour - 1) / (24 * time.Hour))
+		if d < 0 {
+			r.DaysLeft = 0
+			if r.SLA == "ok" {
+				r.SLA = "late"
+			}
+		}
+	}
+	return r
+}
+
+// QuestionRows converts questions for display (the console uses it too).
+func QuestionRows(qs []upstream.Question, now time.Time) []QuestionRow {
+	out := make([]QuestionRow, 0, len(qs))
+	for _, q := range qs {
+		out = append(out, questionRow(q, now))
+	}
+	return out
+}
+
+// --- forms ---
+
+func (s *Server) allowed(c *gin.Context, form string) bool {
+	ok, err := s.Limiter.Allow(c.Request.Context(), form+":"+c.ClientIP())
+	if err != nil {
+		s.Logger.WarnContext(c.Request.Context(), "rate limiter unavailable", "error", err)
+		return true
+	}
+	return ok
+}
+
+func (s *Server) ask(c *gin.Context) {
+	lang := site.Lang(c)
+	form := upstream.Ask{Text: c.PostForm("text"), Language: c.PostForm("language"), DisplayName: strings.TrimSpace(c.PostForm("display_name")),
+		Anonymous: c.PostForm("anonymous") == "on", Email: strings.TrimSpace(c.PostForm("email")), Website: c.PostForm("website")}
+	if form.Language == "" {
+		form.Language = lang
+	}
+	if !site.CheckFormToken(c) {
+		s.renderCommitment(c, http.StatusForbidden, []string{i18n.T(lang, "error.csrf")}, form)
+		return
+	}
+	if !s.allowed(c, "ask") {
+		s.renderCommitment(c, http.StatusTooManyRequests, []string{i18n.T(lang, "error.rate")}, form)
+		return
+	}
+	if form.Anonymous {
+		form.DisplayName = ""
+	} else if form.DisplayName == "" {
+		form.Anonymous = true
+	}
+	_, err := s.Client.AskQuestion(c.Request.Context(), c.Param("plan"), c.Param("code"), c.ClientIP(), form)
+	if err != nil {
+		var ue *upstream.Error
+		if errors.As(err, &ue) && ue.Status < 500 && ue.Status != http.StatusNotFound {
+			msgs := []string{ue.Message}
+			if len(ue.Fields) > 0 {
+				msgs = msgs[:0]
+				for _, f := range ue.Fields {
+					msgs = append(msgs, f.Field+": "+f.Message)
+				}
+			}
+			if ue.Status == http.StatusTooManyRequests {
+				msgs = []string{i18n.T(lang, "error.rate")}
+			}
+			form.Email = "" // never echo an address back into a page
+			s.renderCommitment(c, ue.Status, msgs, form)
+			return
+		}
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/plans/"+url.PathEscape(c.Param("plan"))+"/commitments/"+url.PathEscape(c.Param("code"))+"?lang="+lang+"&asked=1#questions")
+}
+
+func (s *Server) subscribe(c *gin.Context) {
+	lang := site.Lang(c)
+	if !site.CheckFormToken(c) {
+		s.renderCommitment(c, http.StatusForbidden, []string{i18n.T(lang, "error.csrf")}, upstream.Ask{})
+		return
+	}
+	if c.PostForm("website") != "" {
+		c.Redirect(http.StatusSeeOther, "/plans/"+url.PathEscape(c.Param("plan"))+"/commitments/"+url.PathEscape(c.Param("code"))+"?lang="+lang+"&subscribed=1#subscribe")
+		return
+	}
+	if !s.allowed(c, "subscribe") {
+		s.renderCommitment(c, http.StatusTooManyRequests, []string{i18n.T(lang, "error.rate")}, upstream.Ask{})
+		return
+	}
+	email := strings.TrimSpace(c.PostForm("email"))
+	if !strings.Contains(email, "@") || len(email) > 254 {
+		s.renderCommitment(c, http.StatusUnprocessableEntity, []string{"email: " + i18n.T(lang, "sub.email")}, upstream.Ask{})
+		return
+	}
+	err := s.Client.Subscribe(c.Request.Context(), c.ClientIP(), c.Param("plan"), c.Param("code"), email, lang)
+	if err != nil {
+		var ue *upstream.Error
+		if errors.As(err, &ue) && ue.Status < 500 {
+			s.renderCommitment(c, ue.Status, []string{ue.Message}, upstream.Ask{})
+			return
+		}
+		s.fail(c, err)
+		return
+	}
+	c.Redirect(http.StatusSeeOther, "/plans/"+url.PathEscape(c.Param("plan"))+"/commitments/"+url.PathEscape(c.Param("code"))+"?lang="+lang+"&subscribed=1#subscribe")
+}

@@ -7,8 +7,8 @@ PROTOC_GEN_GO_VERSION := v1.36.12
 HELM_VERSION := v4.3.2
 HELM_KUBE_VERSION := 1.33.0
 STATICCHECK_VERSION := v0.8.2
-MODULES := proto services/kit services/devenv services/commitments services/updates services/dashboards services/qa services/notifications services/reporting services/kept tests tests/k8s
-SERVICES := commitments updates dashboards qa notifications reporting
+MODULES := proto services/kit services/devenv services/commitments services/updates services/dashboards services/qa services/notifications services/reporting services/gateway services/kept tests tests/k8s
+SERVICES := commitments updates dashboards qa notifications reporting gateway
 
 .PHONY: run build test bench proto proto-check lint fmt tools deps fuzz clean helm-lint
 

@@ -7,6 +7,7 @@ require (
 	github.com/kept-ogp/kept/services/commitments v0.0.0
 	github.com/kept-ogp/kept/services/dashboards v0.0.0
 	github.com/kept-ogp/kept/services/devenv v0.0.0
+	github.com/kept-ogp/kept/services/gateway v0.0.0
 	github.com/kept-ogp/kept/services/kit v0.0.0
 	github.com/kept-ogp/kept/services/notifications v0.0.0
 	github.com/kept-ogp/kept/services/qa v0.0.0
@@ -27,10 +28,12 @@ require (
 	github.com/cenkalti/backoff/v5 v5.0.3 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/cloudwego/base64x v0.1.6 // indirect
+	github.com/coreos/go-oidc/v3 v3.21.0 // indirect
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.12 // indirect
 	github.com/gin-contrib/sse v1.1.0 // indirect
 	github.com/gin-gonic/gin v1.12.0 // indirect
+	github.com/go-jose/go-jose/v4 v4.1.8 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/go-playground/locales v0.14.1 // indirect
@@ -95,11 +98,12 @@ require (
 	go.opentelemetry.io/proto/otlp v1.11.0 // indirect
 	go.uber.org/atomic v1.12.0 // indirect
 	golang.org/x/arch v0.22.0 // indirect
-	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/crypto v0.59.0 // indirect
 	golang.org/x/exp v0.0.0-20250506013437-ce4c2cf36ca6 // indirect
 	golang.org/x/net v0.62.0 // indirect
+	golang.org/x/oauth2 v0.38.0 // indirect
 	golang.org/x/sync v0.25.0 // indirect
-	golang.org/x/sys v0.49.0 // indirect
+	golang.org/x/sys v0.50.0 // indirect
 	golang.org/x/text v0.44.0 // indirect
 	google.golang.org/genproto/googleapis/api v0.0.0-20260928230214-8a89bd6388cc // indirect
 	google.golang.org/genproto/googleapis/rpc v0.0.0-20260928230214-8a89bd6388cc // indirect
@@ -119,6 +123,7 @@ replace (
 	github.com/kept-ogp/kept/services/commitments => ../commitments
 	github.com/kept-ogp/kept/services/dashboards => ../dashboards
 	github.com/kept-ogp/kept/services/devenv => ../devenv
+	github.com/kept-ogp/kept/services/gateway => ../gateway
 	github.com/kept-ogp/kept/services/kit => ../kit
 	github.com/kept-ogp/kept/services/notifications => ../notifications
 	github.com/kept-ogp/kept/services/qa => ../qa

@@ -10,6 +10,7 @@ import (
 	"os/signal"
 	"syscall"
 
+	gateway "github.com/kept-ogp/kept/services/gateway/app"
 	"github.com/kept-ogp/kept/services/kept/internal/allinone"
 	"github.com/kept-ogp/kept/services/kept/internal/tokencmd"
 )
@@ -22,8 +23,10 @@ usage:
   kept token create --name NAME --role ROLE [--role ROLE]  issue an API token (printed once)
   kept token revoke ID                                     revoke a token
   kept token list                                          list tokens (never their secrets)
+  kept account create --email E --name N --role ROLE [--password-stdin]
+                                                           a staff console account (password printed once)
 
-roles: admin | poc | agency_editor:<org> | wg_member:<plan>/<commitment>:<government|civil_society>
+roles: admin | poc | notifier | agency_editor:<org> | wg_member:<plan>/<commitment>:<government|civil_society>
 `
 
 func main() {
@@ -41,6 +44,8 @@ func main() {
 		err = allinone.Mongo(ctx, os.Args[2:], os.Stdout)
 	case "token":
 		err = tokencmd.Run(ctx, os.Args[2:], os.Stdout)
+	case "account":
+		err = gateway.AccountCommand(ctx, os.Args[2:], os.Stdin, os.Stdout)
 	case "help", "-h", "--help":
 		fmt.Print(usage)
 		return

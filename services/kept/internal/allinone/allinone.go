@@ -22,6 +22,7 @@ import (
 	dashboards "github.com/kept-ogp/kept/services/dashboards/app"
 	"github.com/kept-ogp/kept/services/devenv/ferret"
 	"github.com/kept-ogp/kept/services/devenv/redisserver"
+	gateway "github.com/kept-ogp/kept/services/gateway/app"
 	"github.com/kept-ogp/kept/services/kit/auth"
 	"github.com/kept-ogp/kept/services/kit/config"
 	"github.com/kept-ogp/kept/services/kit/runtime"
@@ -50,6 +51,14 @@ func Run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	if *addr != "" {
 		if err := os.Setenv("HTTP_ADDR", *addr); err != nil {
+			return err
+		}
+	}
+	// The site calls the services' routes in this same process on the
+	// loopback address, passing the citizen's address in X-Forwarded-For:
+	// believe it from loopback only, so per-address limits count citizens.
+	if os.Getenv("TRUSTED_PROXIES") == "" {
+		if err := os.Setenv("TRUSTED_PROXIES", "127.0.0.1,::1"); err != nil {
 			return err
 		}
 	}
@@ -110,12 +119,16 @@ func Run(ctx context.Context, args []string, out io.Writer) error {
 	if err != nil {
 		return err
 	}
+	gs, err := buildGateway(ctx, p, cfg.HTTPAddr, getenv)
+	if err != nil {
+		return err
+	}
 	if *load != "" {
 		if err := loadPlan(ctx, cs, *load, cfg.HTTPAddr, out); err != nil {
 			return err
 		}
 	}
-	return p.Serve(ctx, cs, us, ds, qs, rs, ns)
+	return p.Serve(ctx, cs, us, ds, qs, rs, ns, gs)
 }
 
 func loadPlan(ctx context.Context, cs *commitments.Service, path, addr string, out io.Writer) error {
@@ -244,4 +257,25 @@ func loopbackURL(listen string) string {
 		host = "127.0.0.1"
 	}
 	return "http://" + net.JoinHostPort(host, port)
+}
+
+// buildGateway mounts the public site and the staff console on this
+// process. The services' routes are on the same engine, so the gateway
+// proxies nothing and calls them on the loopback address.
+func buildGateway(ctx context.Context, p *runtime.Process, httpAddr string, getenv func(string) string) (runtime.Service, error) {
+	self := loopbackURL(httpAddr)
+	set, err := gateway.LoadSettings(func(k string) string {
+		switch k {
+		case "GATEWAY_COMMITMENTS_URL", "GATEWAY_UPDATES_URL", "GATEWAY_DASHBOARDS_URL", "GATEWAY_QA_URL",
+			"GATEWAY_REPORTING_URL", "GATEWAY_NOTIFICATIONS_URL":
+			return self
+		case "GATEWAY_PROXY":
+			return "false"
+		}
+		return getenv(k)
+	})
+	if err != nil {
+		return nil, err
+	}
+	return gateway.NewWith(ctx, p.Deps(gateway.Name, "kept_gateway"), set)
 }

@@ -10,6 +10,7 @@ require (
 	github.com/kept-ogp/kept/services/devenv v0.0.0
 	github.com/kept-ogp/kept/services/kit v0.0.0
 	github.com/kept-ogp/kept/services/qa v0.0.0-00010101000000-000000000000
+	github.com/kept-ogp/kept/services/reporting v0.0.0
 	github.com/kept-ogp/kept/services/updates v0.0.0-00010101000000-000000000000
 	github.com/redis/go-redis/v9 v9.23.0
 	go.mongodb.org/mongo-driver/v2 v2.10.0
@@ -119,5 +120,6 @@ replace (
 	github.com/kept-ogp/kept/services/devenv => ../services/devenv
 	github.com/kept-ogp/kept/services/kit => ../services/kit
 	github.com/kept-ogp/kept/services/qa => ../services/qa
+	github.com/kept-ogp/kept/services/reporting => ../services/reporting
 	github.com/kept-ogp/kept/services/updates => ../services/updates
 )

@@ -589,18 +589,18 @@ func checkServiceMonitors(t *testing.T, r *Rendered) {
 	}
 }
 
-// TestIngressRoutes checks where each public path goes: the API to its
-// service, /embed and /badge straight to dashboards (separately when asked).
+// TestIngressRoutes checks where each public path goes: the site, console
+// and API to the gateway, /embed and /badge straight to dashboards
+// (separately when asked), nothing else.
 func TestIngressRoutes(t *testing.T) {
-	want := map[string]string{
-		"/api/v1/plans": "kept-commitments", "/api/v1/admin": "kept-commitments",
-		"/api/v1/updates": "kept-updates", "/api/v1/drafts": "kept-updates",
-		"/api/v1/dashboards": "kept-dashboards", "/embed": "kept-dashboards", "/badge": "kept-dashboards",
-	}
+	want := map[string]string{"/": "kept-gateway", "/embed": "kept-dashboards", "/badge": "kept-dashboards"}
 	for _, vs := range valueSets[1:] {
 		t.Run(vs.name, func(t *testing.T) {
 			r := render(t, vs.files)
 			got := routes(r)
+			if len(got) != len(want) {
+				t.Errorf("Ingress paths %v, want exactly %v", got, want)
+			}
 			for path, svc := range want {
 				if got[path] == "" {
 					t.Errorf("no Ingress path %s", path)
@@ -638,17 +638,16 @@ func routes(r *Rendered) map[string]string {
 	return got
 }
 
-// TestNewServiceFromValues adds a service (a gateway, as the next issue will)
-// with a values entry alone: it gets every object and passes every check, takes
-// "/" on the Ingress while embeds still go to dashboards, and the other
-// services accept its traffic.
+// TestNewServiceFromValues adds a service with a values entry alone (an
+// "archive" behind its own path, calling commitments): it gets every object
+// and passes every check, its path is on the Ingress beside the gateway's,
+// and commitments accepts its traffic because it lists it as an upstream.
 func TestNewServiceFromValues(t *testing.T) {
 	r := render(t, []string{"deploy/values-small.yaml"},
-		`services.gateway={"secretRefs":["redis","oidc"],"ingress":{"paths":[{"path":"/","pathType":"Prefix","group":"main"}]}}`,
-		`services.commitments.ingress.paths=[]`,
+		`services.archive={"secretRefs":["redis","oidc"],"upstreams":{"ARCHIVE_COMMITMENTS_URL":"commitments"},"ingress":{"paths":[{"path":"/archive","pathType":"Prefix","group":"main"}]}}`,
 		`secrets.oidc.existingSecret="kept-oidc"`)
 	checkInvariants(t, r)
-	name := "kept-gateway"
+	name := "kept-archive"
 	want := len(render(t, []string{"deploy/values-small.yaml"}).Deployments) + 1
 	for kind, n := range map[string]int{"Deployment": len(r.Deployments), "Service": len(r.Services), "ConfigMap": len(r.ConfigMaps),
 		"PodDisruptionBudget": len(r.PDBs), "ServiceAccount": len(r.ServiceAccounts)} {
@@ -664,11 +663,8 @@ func TestNewServiceFromValues(t *testing.T) {
 		t.Errorf("no NetworkPolicy %s", name)
 	}
 	got := routes(r)
-	if got["/"] != name || got["/embed"] != "kept-dashboards" || got["/badge"] != "kept-dashboards" {
-		t.Errorf("routes %v: want / to the gateway and embeds to dashboards", got)
-	}
-	if _, ok := got["/api/v1/plans"]; ok {
-		t.Errorf("commitments' paths were removed, yet /api/v1/plans is routed")
+	if got["/archive"] != name || got["/"] != "kept-gateway" || got["/embed"] != "kept-dashboards" {
+		t.Errorf("routes %v: want /archive to the new service, / to the gateway and embeds to dashboards", got)
 	}
 	var gw *appsv1.Deployment
 	for _, d := range r.Deployments {
@@ -677,16 +673,17 @@ func TestNewServiceFromValues(t *testing.T) {
 		}
 	}
 	if gw == nil {
-		t.Fatal("no gateway Deployment")
+		t.Fatal("no Deployment for the new service")
 	}
 	envs := map[string]bool{}
 	for _, e := range gw.Spec.Template.Spec.Containers[0].Env {
 		envs[e.Name] = true
 	}
-	if !envs["OIDC_CLIENT_SECRET"] || !envs["REDIS_URL"] || envs["MONGODB_URI"] {
-		t.Errorf("gateway env %v: want exactly its secretRefs (redis, oidc)", envs)
+	if !envs["OIDC_CLIENT_SECRET"] || !envs["REDIS_URL"] || envs["MONGODB_URI"] || !envs["ARCHIVE_COMMITMENTS_URL"] {
+		t.Errorf("env %v: want exactly its secretRefs (redis, oidc) and its upstream", envs)
 	}
-	// The commitments policy admits the gateway's pods.
+	// The commitments policy admits the new service's pods (and, as
+	// before, the gateway's).
 	for _, np := range r.NetworkPolicies {
 		if np.Name != "kept-commitments" {
 			continue
@@ -701,7 +698,7 @@ func TestNewServiceFromValues(t *testing.T) {
 			}
 		}
 		if !admits {
-			t.Errorf("NetworkPolicy kept-commitments does not admit the gateway's pods")
+			t.Errorf("NetworkPolicy kept-commitments does not admit the pods of %s, which calls it", name)
 		}
 	}
 }
@@ -778,5 +775,41 @@ func TestPerServiceMongoSecret(t *testing.T) {
 				t.Errorf("Deployment %s: MONGODB_URI from %s, want %s", d.Name, got, want)
 			}
 		}
+	}
+}
+
+// TestUpstreamURLsResolve: every in-cluster URL the chart hands a service
+// (the gateway's GATEWAY_*_URL, notifications' NOTIFY_QA_URL) names a
+// Service of the release on a port it declares, and the caller's
+// NetworkPolicy lets it out to that service's pods.
+func TestUpstreamURLsResolve(t *testing.T) {
+	for _, vs := range valueSets {
+		t.Run(vs.name, func(t *testing.T) {
+			r := render(t, vs.files)
+			ports := map[string]map[int32]bool{}
+			for _, s := range r.Services {
+				ports[s.Name] = map[int32]bool{}
+				for _, p := range s.Spec.Ports {
+					ports[s.Name][p.Port] = true
+				}
+			}
+			found := 0
+			for _, c := range r.ConfigMaps {
+				for k, v := range c.Data {
+					host, port, ok := strings.Cut(strings.TrimPrefix(v, "http://"), ":")
+					if !strings.HasSuffix(k, "_URL") || !strings.HasPrefix(v, "http://kept-") || !ok {
+						continue
+					}
+					found++
+					n, err := strconv.Atoi(port)
+					if err != nil || ports[host] == nil || !ports[host][int32(n)] {
+						t.Errorf("ConfigMap %s: %s=%s names no Service port of the release", c.Name, k, v)
+					}
+				}
+			}
+			if found < 7 {
+				t.Errorf("%d upstream URLs, want the gateway's six and notifications' one", found)
+			}
+		})
 	}
 }

@@ -12,6 +12,7 @@ require (
 	github.com/kept-ogp/kept/services/devenv v0.0.0
 	github.com/kept-ogp/kept/services/kit v0.0.0
 	github.com/kept-ogp/kept/services/qa v0.0.0
+	github.com/kept-ogp/kept/services/reporting v0.0.0
 	github.com/kept-ogp/kept/services/updates v0.0.0
 	github.com/oauth2-proxy/mockoidc v0.0.0-20261103160011-e06ed0b7cb7f
 	github.com/oklog/ulid/v2 v2.1.2
@@ -126,5 +127,6 @@ replace (
 	github.com/kept-ogp/kept/services/devenv => ../devenv
 	github.com/kept-ogp/kept/services/kit => ../kit
 	github.com/kept-ogp/kept/services/qa => ../qa
+	github.com/kept-ogp/kept/services/reporting => ../reporting
 	github.com/kept-ogp/kept/services/updates => ../updates
 )

@@ -170,6 +170,13 @@ func TestBrowserCitizenAsksInChineseAndTheAgencyAnswers(t *testing.T) {
 		do(t, citizen, name, chromedp.Navigate(stack.base+path), chromedp.WaitReady(chromedp.CSS("main")))
 		audit(t, citizen, axe, dir, name)
 	}
+	// The reports the PoC publishes are pages too: the SAR draft and a
+	// period's joint progress update, as the reporting service renders them.
+	for name, path := range map[string]string{"sar-en": "/api/v1/reporting/plans/ca-nap6/sar?format=html&lang=en",
+		"progress-fr": "/api/v1/reporting/plans/ca-nap6/periods/2026-12/progress?format=html&lang=fr"} {
+		do(t, citizen, name, chromedp.Navigate(stack.base+path), chromedp.WaitReady(chromedp.CSS("h1")))
+		audit(t, citizen, axe, dir, name)
+	}
 	do(t, citizen, "commitment en", chromedp.Navigate(stack.base+"/plans/ca-nap6/commitments/C04?lang=en"))
 	agencyLink := get(t, citizen, "agency link", chromedp.AttributeValue(chromedp.CSS(`a[href^="/agencies/"]`), "href")).Value
 	do(t, citizen, "agency", chromedp.Navigate(stack.base+agencyLink), chromedp.WaitReady(chromedp.CSS("main")))

@@ -32,6 +32,7 @@ import (
 	"github.com/kept-ogp/kept/services/kit/config"
 	"github.com/kept-ogp/kept/services/kit/runtime"
 	qa "github.com/kept-ogp/kept/services/qa/app"
+	reporting "github.com/kept-ogp/kept/services/reporting/app"
 	updates "github.com/kept-ogp/kept/services/updates/app"
 )
 
@@ -110,7 +111,7 @@ func startStack(ctx context.Context, mongoURI, redisURL string) (func(), error) 
 	for _, b := range []struct {
 		name  string
 		build runtime.Builder
-	}{{updates.Name, updates.Build}, {dashboards.Name, dashboards.Build}, {qa.Name, qa.Build}} {
+	}{{updates.Name, updates.Build}, {dashboards.Name, dashboards.Build}, {qa.Name, qa.Build}, {reporting.Name, reporting.Build}} {
 		s, err := b.build(ctx, p.Deps(b.name, "kept_"+b.name))
 		if err != nil {
 			return nil, fmt.Errorf("build %s: %w", b.name, err)

@@ -38,6 +38,8 @@ const Name = "notifications"
 const (
 	QAStream      = "kept:qa"
 	UpdatesStream = "kept:updates"
+	// ReportingStream carries consultation openings for subscribers.
+	ReportingStream = "kept:reporting"
 )
 
 // Settings are the service's own environment variables.
@@ -261,7 +263,7 @@ func NewWith(ctx context.Context, d runtime.Deps, set Settings) (*Service, error
 		start = "0"
 	}
 	var cs []*stream.Consumer
-	for _, st := range []string{QAStream, UpdatesStream} {
+	for _, st := range []string{QAStream, UpdatesStream, ReportingStream} {
 		cs = append(cs, stream.NewConsumer(d.Redis, stream.ConsumerConfig{
 			Stream: st, Group: Name, Consumer: d.Config.ConsumerName, StartID: start,
 			Metrics: d.StreamMetrics, Logger: d.Logger, TracerProvider: d.Tracing.Provider,
@@ -276,8 +278,8 @@ func Build(ctx context.Context, d runtime.Deps) (runtime.Service, error) { retur
 // Routes mounts the API.
 func (s *Service) Routes(r *gin.Engine) { s.api.Routes(r) }
 
-// Run consumes kept:qa and kept:updates and sends deliveries until ctx is
-// done.
+// Run consumes kept:qa, kept:updates and kept:reporting and sends
+// deliveries until ctx is done.
 func (s *Service) Run(ctx context.Context) error {
 	runs := []func(context.Context) error{s.worker.Run}
 	for _, c := range s.consumers {

@@ -174,7 +174,8 @@ func start(t *testing.T, vars map[string]string) *env {
 		}
 	})
 	e.pub = map[string]*stream.Publisher{app.QAStream: stream.NewPublisher(p.Redis, app.QAStream, 1000),
-		app.UpdatesStream: stream.NewPublisher(p.Redis, app.UpdatesStream, 1000)}
+		app.UpdatesStream:   stream.NewPublisher(p.Redis, app.UpdatesStream, 1000),
+		app.ReportingStream: stream.NewPublisher(p.Redis, app.ReportingStream, 1000)}
 	e.poc = e.token("poc", auth.Role{Kind: auth.KindPoC})
 	return e
 }

@@ -138,6 +138,12 @@ func TestSubscriptionsAnswersAndUpdates(t *testing.T) {
 	if !strings.Contains(sub.Text, "取消訂閱: https://kept.example.org/subscriptions/unsubscribe?token=") {
 		t.Errorf("no unsubscribe link in the body:\n%s", sub.Text)
 	}
+	// The delivery log names staff contacts, never a citizen's address: an
+	// asker may be anonymous, and a subscriber's address is theirs.
+	log := e.mustDo(http.MethodGet, "/api/v1/notifications/deliveries?channel=email", e.poc, "", http.StatusOK).Body.String()
+	if strings.Contains(log, "asker@example.org") || strings.Contains(log, "sub@example.org") || !strings.Contains(log, `"recipient":"citizen:`) {
+		t.Errorf("the delivery log shows a citizen's address: %s", log)
+	}
 
 	// Agreed and disputed updates reach subscribers; other states do not.
 	upd := func(state string) *eventsv1.Envelope {
@@ -311,5 +317,44 @@ func TestEmailRetryAndPermanentFailure(t *testing.T) {
 	}
 	if strings.Contains(dead[0].LastError, "poc@gov.example") {
 		t.Errorf("the recorded error repeats the address: %q", dead[0].LastError)
+	}
+}
+
+// A consultation opening on a plan's SAR draft reaches every confirmed
+// subscriber of the plan once, whichever commitment they follow, in their
+// language, with the dates and a link to the draft.
+func TestConsultationOpenedReachesThePlansSubscribers(t *testing.T) {
+	e := start(t, nil)
+	for _, b := range []string{`{"plan":"ca-nap6","email":"plan@example.org","language":"fr"}`,
+		`{"plan":"ca-nap6","commitment":"C02","email":"c02@example.org"}`,
+		`{"plan":"ca-nap6","commitment":"C03","email":"c02@example.org"}`,
+		`{"plan":"other","email":"other@example.org"}`} {
+		e.mustDo(http.MethodPost, "/api/v1/notifications/subscriptions", "", b, http.StatusAccepted)
+	}
+	for _, ms := range e.mail(4) {
+		for _, m := range ms {
+			e.mustDo(http.MethodPost, "/api/v1/notifications/subscriptions/confirm", "", `{"token":"`+linkToken(t, m.Text)+`"}`, http.StatusOK)
+		}
+	}
+	ev := envelope("reporting.consultation.opened", "ca-nap6/sar")
+	ev.Body = &eventsv1.Envelope_ConsultationOpened{ConsultationOpened: &eventsv1.ConsultationOpened{PlanId: "ca-nap6",
+		ConsultationId: "c1", Opens: "2027-01-04", Closes: "2027-02-05", VersionId: "sar-en-v3"}}
+	e.publish(app.ReportingStream, ev)
+	e.publish(app.ReportingStream, ev) // delivered twice: still one message each
+	got := e.mail(6)
+	e.settle()
+	if n := len(e.smtp.Messages()); n != 6 {
+		t.Fatalf("%d messages, want 4 confirmations and 2 consultation notices", n)
+	}
+	fr := got["plan@example.org"]
+	if len(fr) != 2 || !strings.Contains(fr[1].Subject, "Consultation publique") || !strings.Contains(fr[1].Text, "2027-02-05") ||
+		!strings.Contains(fr[1].Text, "/api/v1/reporting/plans/ca-nap6/versions/sar-en-v3?format=html") {
+		t.Fatalf("plan subscriber: %+v", fr)
+	}
+	if en := got["c02@example.org"]; len(en) != 3 || !strings.Contains(en[2].Subject, "Public consultation") {
+		t.Fatalf("commitment subscriber (two commitments, one notice): %+v", en)
+	}
+	if len(got["other@example.org"]) != 1 {
+		t.Fatal("a subscriber of another plan heard of this consultation")
 	}
 }

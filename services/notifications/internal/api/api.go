@@ -4,6 +4,8 @@
 package api
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -407,11 +409,21 @@ func (h *Handler) deleteWebhook(c *gin.Context) {
 	c.Status(http.StatusNoContent)
 }
 
-// deliveryView is a log entry as the PoC and admins see it: with the
-// recipient, never the message body.
+// deliveryView is a log entry as the PoC and admins see it, never with the
+// message body. Staff contacts and webhook URLs are shown; a citizen's
+// address (an asker, who may be anonymous, or a subscriber) is not: only a
+// short hash, enough to tell one recipient from another in the log.
 type deliveryView struct {
 	delivery.Delivery
 	Recipient string `json:"recipient"`
+}
+
+func recipientShown(d delivery.Delivery) string {
+	if d.Channel == delivery.Email && (d.Role == "asker" || d.Role == "subscriber") {
+		h := sha256.Sum256([]byte(strings.ToLower(d.Recipient)))
+		return "citizen:" + hex.EncodeToString(h[:6])
+	}
+	return d.Recipient
 }
 
 func (h *Handler) deliveries(c *gin.Context) {
@@ -439,7 +451,7 @@ func (h *Handler) deliveries(c *gin.Context) {
 	}
 	out := make([]deliveryView, 0, len(ds))
 	for _, d := range ds {
-		out = append(out, deliveryView{Delivery: d, Recipient: d.Recipient})
+		out = append(out, deliveryView{Delivery: d, Recipient: recipientShown(d)})
 	}
 	c.Header("Cache-Control", "no-store")
 	c.JSON(http.StatusOK, gin.H{"deliveries": out})

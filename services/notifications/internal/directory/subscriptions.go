@@ -155,6 +155,20 @@ func (s *Store) Subscribers(ctx context.Context, plan, commitment string) ([]Sub
 	return out, nil
 }
 
+// PlanSubscribers returns the confirmed subscribers of a plan, whatever
+// commitment they follow (a consultation on the plan's SAR concerns them all).
+func (s *Store) PlanSubscribers(ctx context.Context, plan string) ([]Subscription, error) {
+	cur, err := s.subs.Find(ctx, bson.M{"plan": plan, "confirmed": true})
+	if err != nil {
+		return nil, fmt.Errorf("read subscribers: %w", err)
+	}
+	var out []Subscription
+	if err := cur.All(ctx, &out); err != nil {
+		return nil, fmt.Errorf("read subscribers: %w", err)
+	}
+	return out, nil
+}
+
 // Subscription reads one subscription; nil when there is none.
 func (s *Store) Subscription(ctx context.Context, id string) (*Subscription, error) {
 	var sub Subscription

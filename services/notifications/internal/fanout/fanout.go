@@ -93,6 +93,8 @@ func (f *Fanout) Handle(ctx context.Context, env *eventsv1.Envelope) error {
 		return f.questionChanged(ctx, env, b.QuestionChanged)
 	case *eventsv1.Envelope_UpdateChanged:
 		return f.updateChanged(ctx, env, b.UpdateChanged)
+	case *eventsv1.Envelope_ConsultationOpened:
+		return f.consultationOpened(ctx, env, b.ConsultationOpened)
 	case *eventsv1.Envelope_EmailConfirmationRequested:
 		return f.askerConfirmation(ctx, env, b.EmailConfirmationRequested)
 	}
@@ -243,6 +245,30 @@ func (f *Fanout) subscribers(ctx context.Context, env *eventsv1.Envelope, plan, 
 	if err != nil {
 		return err
 	}
+	return f.mailSubscribers(ctx, env, plan, commitment, subs, render)
+}
+
+// consultationOpened tells every subscriber of the plan that its SAR draft
+// is open for public comment, and until when.
+func (f *Fanout) consultationOpened(ctx context.Context, env *eventsv1.Envelope, c *eventsv1.ConsultationOpened) error {
+	subs, err := f.Directory.PlanSubscribers(ctx, c.PlanId)
+	if err != nil {
+		return err
+	}
+	render := func(lang string) templates.Content {
+		return templates.Content{Kind: templates.ConsultationOpened,
+			Data: map[string]string{"Plan": c.PlanId, "Opens": c.Opens, "Closes": c.Closes},
+			// The draft under consultation, as the reporting service renders it.
+			Link: f.Links.api("/api/v1/reporting/plans/"+url.PathEscape(c.PlanId)+"/versions/"+url.PathEscape(c.VersionId),
+				url.Values{"format": {"html"}})}
+	}
+	if err := f.mailSubscribers(ctx, env, c.PlanId, "", subs, render); err != nil {
+		return err
+	}
+	return f.webhooks(ctx, env, c)
+}
+
+func (f *Fanout) mailSubscribers(ctx context.Context, env *eventsv1.Envelope, plan, commitment string, subs []directory.Subscription, render func(lang string) templates.Content) error {
 	for _, s := range subs {
 		id := delivery.ID(env.Id, delivery.Email, s.Email)
 		if d, err := f.Deliveries.Get(ctx, id); err != nil {

@@ -25,6 +25,7 @@ const (
 	SLABreach           = "sla_breach"
 	Answered            = "answered"
 	UpdateAgreed        = "update_agreed"
+	ConsultationOpened  = "consultation_opened"
 	UpdateDisputed      = "update_disputed"
 	SubscriptionConfirm = "subscription_confirm"
 	AskerConfirm        = "asker_confirm"
@@ -116,7 +117,7 @@ func Load(langs []string) (*Set, error) {
 		if err := json.Unmarshal(b, &c); err != nil {
 			return nil, fmt.Errorf("templates: catalog %s: %w", l, err)
 		}
-		for _, k := range []string{SLAWarning, SLABreach, Answered, UpdateAgreed, UpdateDisputed, SubscriptionConfirm, AskerConfirm} {
+		for _, k := range []string{SLAWarning, SLABreach, Answered, UpdateAgreed, UpdateDisputed, SubscriptionConfirm, AskerConfirm, ConsultationOpened} {
 			if _, ok := c.Kinds[k]; !ok {
 				return nil, fmt.Errorf("templates: catalog %s lacks %s", l, k)
 			}

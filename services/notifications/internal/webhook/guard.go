@@ -36,13 +36,22 @@ var blocked = []netip.Prefix{
 	netip.MustParsePrefix("169.254.0.0/16"),    // link-local, cloud metadata 169.254.169.254
 	netip.MustParsePrefix("172.16.0.0/12"),     // RFC 1918
 	netip.MustParsePrefix("192.0.0.0/24"),      // IETF protocol assignments
+	netip.MustParsePrefix("192.0.2.0/24"),      // documentation (TEST-NET-1); some hosts use it for themselves
+	netip.MustParsePrefix("192.88.99.0/24"),    // 6to4 relay anycast
 	netip.MustParsePrefix("192.168.0.0/16"),    // RFC 1918
+	netip.MustParsePrefix("198.51.100.0/24"),   // documentation (TEST-NET-2)
+	netip.MustParsePrefix("203.0.113.0/24"),    // documentation (TEST-NET-3)
 	netip.MustParsePrefix("198.18.0.0/15"),     // benchmarking
 	netip.MustParsePrefix("224.0.0.0/4"),       // multicast
 	netip.MustParsePrefix("240.0.0.0/4"),       // reserved, broadcast
 	netip.MustParsePrefix("::/128"),            // unspecified
 	netip.MustParsePrefix("::1/128"),           // loopback
+	netip.MustParsePrefix("64:ff9b::/96"),      // well-known NAT64: reaches any IPv4 address, loopback included
 	netip.MustParsePrefix("64:ff9b:1::/48"),    // local-use NAT64
+	netip.MustParsePrefix("100::/64"),          // discard-only
+	netip.MustParsePrefix("2001::/32"),         // Teredo: tunnels to an embedded IPv4 address
+	netip.MustParsePrefix("2001:db8::/32"),     // documentation
+	netip.MustParsePrefix("2002::/16"),         // 6to4: tunnels to an embedded IPv4 address
 	netip.MustParsePrefix("fc00::/7"),          // unique local
 	netip.MustParsePrefix("fe80::/10"),         // link-local
 	netip.MustParsePrefix("ff00::/8"),          // multicast

@@ -28,6 +28,8 @@ func TestPrivateAddrTable(t *testing.T) {
 		"::ffff:127.0.0.1": true, "::ffff:10.0.0.1": true, // mapped
 		"fe80::1%eth0": true, "fd00::1%2": true, // with a zone
 		"224.0.0.1": true, "255.255.255.255": true, "ff02::1": true, // multicast, broadcast
+		"192.0.2.2": true, "198.51.100.1": true, "203.0.113.1": true, "2001:db8::1": true, // documentation ranges
+		"192.88.99.1": true, "64:ff9b::7f00:1": true, "2002:7f00:1::1": true, "2001:0:4136:e378::1": true, // relays and tunnels to IPv4
 		"8.8.8.8": false, "93.184.215.14": false, "172.32.0.1": false, "100.128.0.1": false,
 		"2606:4700:4700::1111": false, "::ffff:8.8.8.8": false, "192.169.0.1": false,
 	} {

@@ -7,6 +7,7 @@ import (
 	"sort"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/kept-ogp/kept/services/reporting/internal/readmodel"
@@ -50,6 +51,15 @@ func checkText(p *problems, field, s string, maxLen int, required bool) {
 		p.add(field, "is required")
 	case utf8.RuneCountInString(s) > maxLen:
 		p.add(field, "is %d characters long; the limit is %d", utf8.RuneCountInString(s), maxLen)
+	default:
+		for _, r := range s {
+			// Control characters and bidirectional overrides could hide or
+			// reverse what a reader sees; newline and tab are text.
+			if (unicode.IsControl(r) && r != '\n' && r != '\t') || (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) {
+				p.add(field, "contains the control character U+%04X", r)
+				return
+			}
+		}
 	}
 }
 

@@ -155,11 +155,13 @@ func loadPlan(ctx context.Context, cs *commitments.Service, path, addr string, o
 	if len(rev.Snapshot.Commitments) > 0 {
 		first = rev.Snapshot.Commitments[0].Code
 	}
+	fmt.Fprintf(out, "public site:      %s/plans/%s\n", base, rev.PlanID)
+	fmt.Fprintf(out, "staff console:    %s/console\n", base)
 	fmt.Fprintf(out, "public JSON:      %s/api/v1/plans/%s\n", base, rev.PlanID)
 	fmt.Fprintf(out, "dashboard JSON:   %s/api/v1/dashboards/plans/%s\n", base, rev.PlanID)
 	fmt.Fprintf(out, "plan widget:      %s/embed/plans/%s?lang=en\n", base, rev.PlanID)
 	if first != "" {
-		fmt.Fprintf(out, "commitment widget %s/embed/plans/%s/commitments/%s?lang=fr\n", base, rev.PlanID, first)
+		fmt.Fprintf(out, "commitment widget: %s/embed/plans/%s/commitments/%s?lang=fr\n", base, rev.PlanID, first)
 		fmt.Fprintf(out, "badge:            %s/badge/plans/%s/commitments/%s.svg?lang=en\n", base, rev.PlanID, first)
 	}
 	fmt.Fprintf(out, "tokens:           MONGODB_URI=mongodb://%s/ ./bin/kept token create --name NAME --role ROLE\n\n", DefaultMongoAddr)

@@ -112,6 +112,11 @@ func TestAQuestionIsEscapedAndFoundByPartOfAChineseWord(t *testing.T) {
 	if !strings.Contains(s.body, "請問資訊公開進度如何") {
 		t.Error("search did not find the question by part of a Chinese word")
 	}
+	// Accents and case are folded: "etablir un forum" finds the French
+	// milestone "Établir un forum ...".
+	if fr := b.get("/search?lang=fr&q=" + url.QueryEscape("ETABLIR un forum")); !strings.Contains(fr.body, "tablir un forum") {
+		t.Errorf("search did not fold accents and case: %.1500s", fr.body)
+	}
 	// Without the form token: refused, nothing stored.
 	bad := newBrowser(t).post("/plans/ca-nap6/commitments/C02/questions", url.Values{"text": {"csrf-less question"}, "language": {"en"}})
 	if bad.status != http.StatusForbidden {

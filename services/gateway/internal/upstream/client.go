@@ -279,6 +279,16 @@ func (c *Client) Questions(ctx context.Context, plan, code string) ([]Question, 
 	return out.Questions, err
 }
 
+// SearchQuestions asks qa for the questions of plan whose text, answers or
+// follow-ups hold q (qa folds accents and finds part of a Chinese word).
+func (c *Client) SearchQuestions(ctx context.Context, q, plan string) ([]Question, error) {
+	var out struct {
+		Questions []Question `json:"questions"`
+	}
+	err := c.do(ctx, Call{Base: c.URLs.QA, Path: "/api/v1/qa/search", Query: url.Values{"q": {q}, "plan": {plan}}}, &out)
+	return out.Questions, err
+}
+
 // AskQuestion posts a citizen's question.
 func (c *Client) AskQuestion(ctx context.Context, plan, code, clientIP string, a Ask) (*Question, error) {
 	var out struct {

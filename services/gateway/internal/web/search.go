@@ -4,9 +4,13 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"unicode"
 	"unicode/utf8"
 
 	"github.com/gin-gonic/gin"
+	"golang.org/x/text/runes"
+	"golang.org/x/text/transform"
+	"golang.org/x/text/unicode/norm"
 
 	"github.com/kept-ogp/kept/services/gateway/internal/upstream"
 )
@@ -25,15 +29,26 @@ type searchData struct {
 	Hits []Hit
 }
 
-// matches is a case-folded substring test: it finds part of a Chinese word
-// as readily as part of an English one, since Chinese is not split into words.
+// matches is a folded substring test: it finds part of a Chinese word as
+// readily as part of an English one, since Chinese is not split into words,
+// and ignores case, accents and full-width forms (q is folded already).
 func matches(q string, texts ...string) bool {
 	for _, t := range texts {
-		if strings.Contains(strings.ToLower(t), q) {
+		if strings.Contains(fold(t), q) {
 			return true
 		}
 	}
 	return false
+}
+
+// fold is NFKD without combining marks, lower-cased: "Développement" and
+// "ＤＥＶＥＬＯＰＰＥＭＥＮＴ" both become "developpement".
+func fold(s string) string {
+	out, _, err := transform.String(transform.Chain(norm.NFKD, runes.Remove(runes.In(unicode.Mn)), norm.NFC), s)
+	if err != nil {
+		out = s
+	}
+	return strings.ToLower(out)
 }
 
 func textValues(t upstream.Text) []string {
@@ -51,7 +66,7 @@ func (s *Server) search(c *gin.Context) {
 		q = string([]rune(q)[:200])
 	}
 	if q != "" {
-		hits, err := s.find(c.Request.Context(), strings.ToLower(q))
+		hits, err := s.find(c.Request.Context(), q)
 		if err != nil {
 			s.fail(c, err)
 			return
@@ -63,7 +78,8 @@ func (s *Server) search(c *gin.Context) {
 	s.Render.Render(c, http.StatusOK, "search", pg)
 }
 
-func (s *Server) find(ctx context.Context, q string) ([]Hit, error) {
+func (s *Server) find(ctx context.Context, raw string) ([]Hit, error) {
+	q := fold(raw)
 	plans, err := s.Client.Plans(ctx)
 	if err != nil {
 		return nil, err
@@ -94,11 +110,18 @@ func (s *Server) find(ctx context.Context, q string) ([]Hit, error) {
 					}
 				}
 			}
-			if qs, err := s.Client.Questions(ctx, p.Plan.ID, cm.Code); err == nil {
-				for _, qu := range qs {
-					if qu.Hidden == nil && matches(q, qu.Text) {
-						hits = append(hits, Hit{Kind: "question", URL: curl + "#q-" + qu.ID, Text: qu.Text, Title: cm.Title, Langs: langs})
-					}
+		}
+		// Questions: qa's own search covers answers and follow-ups too. A
+		// query qa cannot search (only punctuation) finds no question.
+		titles := map[string]upstream.Text{}
+		for _, cm := range p.Commitments {
+			titles[cm.Code] = cm.Title
+		}
+		if qs, err := s.Client.SearchQuestions(ctx, raw, p.Plan.ID); err == nil {
+			for _, qu := range qs {
+				if qu.Hidden == nil {
+					hits = append(hits, Hit{Kind: "question", URL: base + "/commitments/" + qu.Commitment + "#q-" + qu.ID,
+						Text: qu.Text, Title: titles[qu.Commitment], Langs: langs})
 				}
 			}
 		}

@@ -102,7 +102,7 @@ func newEnv(t *testing.T) *env {
 	if err := st.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
-	name := "kept:reporting:test:" + unsafeName.ReplaceAllString(t.Name(), "_")
+	name := "kept:reporting:test:" + db.Name() // unique per test
 	t.Cleanup(func() { rdb.Del(context.Background(), name) })
 	pub := stream.NewPublisher(rdb, name, 0)
 	logs := &syncBuffer{}

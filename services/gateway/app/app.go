@@ -19,6 +19,7 @@ import (
 	"github.com/kept-ogp/kept/services/gateway/internal/audit"
 	"github.com/kept-ogp/kept/services/gateway/internal/console"
 	"github.com/kept-ogp/kept/services/gateway/internal/openapi"
+	"github.com/kept-ogp/kept/services/gateway/internal/pagecache"
 	"github.com/kept-ogp/kept/services/gateway/internal/proxy"
 	"github.com/kept-ogp/kept/services/gateway/internal/render"
 	"github.com/kept-ogp/kept/services/gateway/internal/sessions"
@@ -131,11 +132,17 @@ func NewWith(_ context.Context, d runtime.Deps, set Settings) (*Service, error) 
 		return nil, err
 	}
 	client := upstream.New(set.URLs, set.CacheTTL)
+	var pages *pagecache.Cache
+	if set.CacheTTL > 0 {
+		// Pages are re-rendered at least once per TTL for what depends on
+		// the clock (days left), and whenever an answer they read changes.
+		pages = pagecache.New(client, set.CacheTTL, 1024)
+	}
 	lim := &site.Limiter{Redis: d.Redis, Max: set.FormMax, Window: set.FormWindow, Prefix: "kept:gateway:rl:"}
 	acc := accounts.NewStore(d.DB)
 	ss := sessions.NewStore(d.DB)
 	s := &Service{logger: d.Logger, Accounts: acc,
-		web: &web.Server{Client: client, Render: r, Limiter: lim, Logger: d.Logger, Now: time.Now, BaseURL: set.BaseURL},
+		web: &web.Server{Client: client, Render: r, Limiter: lim, Logger: d.Logger, Now: time.Now, BaseURL: set.BaseURL, Pages: pages},
 		console: &console.Console{Accounts: acc, Sessions: ss, Audit: audit.New(d.DB), Tokens: d.Tokens, TokenList: d.Tokens, Client: client,
 			Render: r, Limiter: lim, Logger: d.Logger, Now: time.Now, Issuer: set.Issuer, OIDC: set.OIDC}}
 	if set.Proxy {

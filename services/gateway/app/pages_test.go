@@ -263,3 +263,42 @@ func lateItem(t *testing.T, code string) (string, string) {
 	t.Fatalf("no late indicator in %s", code)
 	return "", ""
 }
+
+// The commitment page is served from the page cache, but each visitor's
+// forms carry that visitor's own token (the one in their cookie), and a
+// question one visitor posts shows on their next view.
+func TestCachedPagesCarryEachVisitorsOwnFormToken(t *testing.T) {
+	path := "/plans/ca-nap6/commitments/C04?lang=en"
+	a, b := newBrowser(t), newBrowser(t)
+	pa, pb := a.get(path), b.get(path)
+	ta, tb := pa.csrf(t), pb.csrf(t)
+	if ta == tb {
+		t.Fatal("two visitors got the same form token")
+	}
+	for _, v := range []struct {
+		who   *browser
+		token string
+	}{{a, ta}, {b, tb}} {
+		u, _ := url.Parse(stack.base)
+		found := false
+		for _, ck := range v.who.client.Jar.Cookies(u) {
+			found = found || (ck.Name == "kept_form" && ck.Value == v.token)
+		}
+		if !found {
+			t.Errorf("the page's form token %q is not the visitor's cookie", v.token)
+		}
+	}
+	if again := a.get(path); again.csrf(t) != ta {
+		t.Error("a visitor's token changed between two views")
+	}
+	r := b.post("/plans/ca-nap6/commitments/C04/questions?lang=en", url.Values{"csrf": {tb}, "text": {"Cached page question: when is the first report due?"}, "language": {"en"}, "anonymous": {"on"}})
+	if r.status != http.StatusSeeOther {
+		t.Fatalf("ask with the cached page's token: %d %.300s", r.status, r.body)
+	}
+	if after := b.get(path + "&asked=1"); !strings.Contains(after.body, "Cached page question") {
+		t.Error("the visitor's question is not on their next view of the cached page")
+	}
+	if other := a.get(path); !strings.Contains(other.body, "Cached page question") {
+		t.Error("another visitor's view still shows the page from before the question")
+	}
+}

@@ -10,6 +10,7 @@ import (
 	"embed"
 	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -173,6 +174,24 @@ func (p *Page) L(path string) string {
 	return out
 }
 
+// Execute renders page name into w.
+func (r *Renderer) Execute(w io.Writer, name string, p *Page) error {
+	t, ok := r.pages[name]
+	if !ok {
+		return fmt.Errorf("no template %s", name)
+	}
+	if err := t.ExecuteTemplate(w, "layout.html", p); err != nil {
+		return fmt.Errorf("render %s: %w", name, err)
+	}
+	return nil
+}
+
+// SetPageHeaders sets the headers of a rendered page in lang.
+func SetPageHeaders(c *gin.Context, lang string) {
+	c.Header("Content-Language", lang)
+	c.Header("Vary", "Accept-Language, Cookie")
+}
+
 // Render writes page name with status.
 func (r *Renderer) Render(c *gin.Context, status int, name string, p *Page) {
 	t, ok := r.pages[name]
@@ -186,8 +205,7 @@ func (r *Renderer) Render(c *gin.Context, status int, name string, p *Page) {
 		c.String(http.StatusInternalServerError, "render error")
 		return
 	}
-	c.Header("Content-Language", p.Lang)
-	c.Header("Vary", "Accept-Language, Cookie")
+	SetPageHeaders(c, p.Lang)
 	c.Data(status, "text/html; charset=utf-8", buf.Bytes())
 }
 

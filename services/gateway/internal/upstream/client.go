@@ -81,11 +81,16 @@ func (c *Client) do(ctx context.Context, call Call, out any) error {
 	}
 	if (call.Method == "" || call.Method == http.MethodGet) && call.Token == "" {
 		key := call.Base + call.Path + "?" + call.Query.Encode()
-		b, err := c.cache.get(key, func() ([]byte, error) { return c.fetch(context.WithoutCancel(ctx), call) })
+		b, version, err := c.cache.get(key, func() ([]byte, error) { return c.fetch(context.WithoutCancel(ctx), call) })
 		if err != nil {
 			return err
 		}
+		deps, _ := ctx.Value(depsKey{}).(*Deps)
+		deps.add(key, version, c.cache != nil && c.cache.ttl > 0)
 		return decode(call, b, out)
+	}
+	if deps, ok := ctx.Value(depsKey{}).(*Deps); ok {
+		deps.add("", 0, false)
 	}
 	b, err := c.fetch(ctx, call)
 	if call.Method != "" && call.Method != http.MethodGet {

@@ -5,18 +5,21 @@
 package web
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/kept-ogp/kept/services/gateway/internal/i18n"
+	"github.com/kept-ogp/kept/services/gateway/internal/pagecache"
 	"github.com/kept-ogp/kept/services/gateway/internal/render"
 	"github.com/kept-ogp/kept/services/gateway/internal/site"
 	"github.com/kept-ogp/kept/services/gateway/internal/upstream"
@@ -28,7 +31,9 @@ type Server struct {
 	Render  *render.Renderer
 	Limiter *site.Limiter
 	Logger  *slog.Logger
-	Now     func() time.Time
+	// Pages caches rendered pages (nil: every view is rendered).
+	Pages *pagecache.Cache
+	Now   func() time.Time
 	// BaseURL is the public site's absolute URL, for feeds ("" uses the request's host).
 	BaseURL string
 }
@@ -54,13 +59,7 @@ func (s *Server) Routes(g *gin.RouterGroup) {
 }
 
 func (s *Server) page(c *gin.Context, title string, data any) *render.Page {
-	q := url.Values{}
-	for k, v := range c.Request.URL.Query() {
-		if k != "lang" {
-			q[k] = v
-		}
-	}
-	return &render.Page{Lang: site.Lang(c), Title: title, Path: c.Request.URL.Path, Query: q, Data: data}
+	return viewOf(c).page(title, data)
 }
 
 // fail renders the error page for an upstream failure.
@@ -249,19 +248,117 @@ func (s *Server) loadCommitment(ctx context.Context, planID, code string) (*upst
 	return p, cm, nil
 }
 
-func (s *Server) commitment(c *gin.Context) {
-	s.renderCommitment(c, http.StatusOK, nil, upstream.Ask{})
+// view is what a page render needs from its request, so a render can also
+// run after the request has ended (a cached page's background refresh).
+type view struct {
+	Lang  string
+	Path  string
+	Query url.Values // the request's parameters except lang
+	Param map[string]string
 }
 
-func (s *Server) renderCommitment(c *gin.Context, status int, errs []string, form upstream.Ask) {
-	ctx := c.Request.Context()
-	p, cm, err := s.loadCommitment(ctx, c.Param("plan"), c.Param("code"))
+func viewOf(c *gin.Context) view {
+	q := url.Values{}
+	for k, v := range c.Request.URL.Query() {
+		if k != "lang" {
+			q[k] = v
+		}
+	}
+	v := view{Lang: site.Lang(c), Path: c.Request.URL.Path, Query: q, Param: map[string]string{}}
+	for _, p := range c.Params {
+		v.Param[p.Key] = p.Value
+	}
+	return v
+}
+
+func (v view) page(title string, data any) *render.Page {
+	return &render.Page{Lang: v.Lang, Title: title, Path: v.Path, Query: v.Query, Data: data}
+}
+
+// cacheKey is the page's key in the page cache, or "" when the request has
+// parameters outside allowed (they would reach the page, so every
+// combination would be its own entry: such pages are rendered each time).
+func (v view) cacheKey(allowed ...string) string {
+	for k := range v.Query {
+		ok := false
+		for _, a := range allowed {
+			ok = ok || k == a
+		}
+		if !ok {
+			return ""
+		}
+	}
+	return v.Lang + " " + v.Path + "?" + v.Query.Encode()
+}
+
+// cached serves a page from the page cache, rendering it with build when
+// needed. build gets the form-token placeholder to put in forms.
+func (s *Server) cached(c *gin.Context, v view, allowed []string, build func(ctx context.Context, csrf string) (string, *render.Page, error)) {
+	key := v.cacheKey(allowed...)
+	if s.Pages == nil || key == "" {
+		name, pg, err := build(c.Request.Context(), site.FormToken(c))
+		if err != nil {
+			s.fail(c, err)
+			return
+		}
+		s.Render.Render(c, http.StatusOK, name, pg)
+		return
+	}
+	page, err := s.Pages.Get(c.Request.Context(), key, func(ctx context.Context) (pagecache.Rendered, error) {
+		name, pg, err := build(ctx, s.Pages.Placeholder())
+		if err != nil {
+			return pagecache.Rendered{}, err
+		}
+		var buf bytes.Buffer
+		if err := s.Render.Execute(&buf, name, pg); err != nil {
+			return pagecache.Rendered{}, err
+		}
+		return pagecache.Rendered{Body: buf.Bytes(), Lang: pg.Lang}, nil
+	})
 	if err != nil {
 		s.fail(c, err)
 		return
 	}
-	data := commitmentData{Plan: p, C: cm, Asked: c.Query("asked") == "1", Subscribed: c.Query("subscribed") == "1",
-		CanSubscribe: s.Client.URLs.Notifications != "", CSRF: site.FormToken(c), Form: form}
+	token := site.FormToken(c)
+	render.SetPageHeaders(c, page.Lang)
+	c.Header("Content-Type", "text/html; charset=utf-8")
+	c.Header("Content-Length", strconv.Itoa(page.Len(len(token))))
+	c.Status(http.StatusOK)
+	if err := page.Write(c.Writer, token); err != nil {
+		c.Error(err) //nolint:errcheck // the client went away; recorded for the access log
+	}
+}
+
+// commitmentParams are the query parameters the commitment page reads.
+var commitmentParams = []string{"asked", "subscribed"}
+
+func (s *Server) commitment(c *gin.Context) {
+	v := viewOf(c)
+	s.cached(c, v, commitmentParams, func(ctx context.Context, csrf string) (string, *render.Page, error) {
+		pg, err := s.commitmentPage(ctx, v, csrf, upstream.Ask{})
+		return "commitment", pg, err
+	})
+}
+
+// renderCommitment renders the commitment page again after a refused form,
+// with the errors and what the visitor typed (never cached).
+func (s *Server) renderCommitment(c *gin.Context, status int, errs []string, form upstream.Ask) {
+	pg, err := s.commitmentPage(c.Request.Context(), viewOf(c), site.FormToken(c), form)
+	if err != nil {
+		s.fail(c, err)
+		return
+	}
+	pg.Errors = errs
+	s.Render.Render(c, status, "commitment", pg)
+}
+
+func (s *Server) commitmentPage(ctx context.Context, v view, csrf string, form upstream.Ask) (*render.Page, error) {
+	p, cm, err := s.loadCommitment(ctx, v.Param["plan"], v.Param["code"])
+	if err != nil {
+		return nil, err
+	}
+	data := commitmentData{Plan: p, C: cm, Asked: v.Query.Get("asked") == "1", Subscribed: v.Query.Get("subscribed") == "1",
+		CanSubscribe: s.Client.URLs.Notifications != "", CSRF: csrf, Form: form}
 	states := map[string]upstream.ItemStatus{}
 	if d, err := s.Client.DashboardCommitment(ctx, p.Plan.ID, cm.Code); err == nil {
 		data.Dash = d
@@ -289,8 +386,7 @@ func (s *Server) renderCommitment(c *gin.Context, status int, errs []string, for
 	}
 	ups, err := s.Client.Updates(ctx, p.Plan.ID, cm.Code)
 	if err != nil {
-		s.fail(c, err)
-		return
+		return nil, err
 	}
 	sort.SliceStable(ups, func(i, j int) bool { return published(ups[i]).After(published(ups[j])) })
 	for _, u := range ups {
@@ -302,17 +398,16 @@ func (s *Server) renderCommitment(c *gin.Context, status int, errs []string, for
 	}
 	qs, err := s.Client.Questions(ctx, p.Plan.ID, cm.Code)
 	if err != nil && !errors.Is(err, upstream.ErrNotConfigured) {
-		s.fail(c, err)
-		return
+		return nil, err
 	}
 	now := s.Now()
 	for _, q := range qs {
 		data.Questions = append(data.Questions, questionRow(q, now))
 	}
-	pg := s.page(c, "", data)
-	pg.Errors = errs
+	pg := v.page("", data)
+	pg.CSRF = csrf
 	pg.Title = cm.Code + " " + pg.Pick(cm.Title, p.Plan.Languages).Text
-	s.Render.Render(c, status, "commitment", pg)
+	return pg, nil
 }
 
 func published(u upstream.Update) time.Time {

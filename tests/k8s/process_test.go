@@ -21,6 +21,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/api/resource"
+	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/kept-ogp/kept/services/devenv/ferret"
 	"github.com/kept-ogp/kept/services/devenv/redisserver"
@@ -69,10 +70,10 @@ func TestManifestToProcess(t *testing.T) {
 	secrets := map[string]string{mongoSecret: store.URI(), redisSecret: rs.URL, notifierSecret: "kept_standin_notapplicable"}
 
 	type running struct {
-		name, base string
-		cmd        *exec.Cmd
-		done       chan error
-		grace      time.Duration
+		name, base, metrics string
+		cmd                 *exec.Cmd
+		done                chan error
+		grace               time.Duration
 	}
 	var procs []*running
 	for _, d := range r.Deployments {
@@ -88,11 +89,19 @@ func TestManifestToProcess(t *testing.T) {
 			t.Fatalf("Deployment %s: %v", d.Name, err)
 		}
 		free := freePort(t)
-		env, err = overrideListenPort(env, port, free)
+		env, err = overrideListenPort(env, "HTTP_ADDR", port, free)
 		if err != nil {
 			t.Fatalf("Deployment %s: %v", d.Name, err)
 		}
-		t.Logf("%s: HTTP_ADDR pins port %d (the container's declared port); the test listens on %d instead, nothing else changed", d.Name, port, free)
+		mport, ok := containerPort(c, intstr.FromString("metrics"))
+		if !ok {
+			t.Fatalf("Deployment %s: no container port named metrics", d.Name)
+		}
+		mfree := freePort(t)
+		if env, err = overrideListenPort(env, "METRICS_ADDR", mport, mfree); err != nil {
+			t.Fatalf("Deployment %s: %v", d.Name, err)
+		}
+		t.Logf("%s: HTTP_ADDR and METRICS_ADDR pin the declared ports %d and %d; the test listens on %d and %d instead, nothing else changed", d.Name, port, mport, free, mfree)
 		if len(c.Command) > 0 {
 			t.Fatalf("Deployment %s: command %v overrides the image entrypoint", d.Name, c.Command)
 		}
@@ -101,7 +110,7 @@ func TestManifestToProcess(t *testing.T) {
 		if c.Lifecycle != nil && c.Lifecycle.PreStop != nil && c.Lifecycle.PreStop.Sleep != nil {
 			grace -= time.Duration(c.Lifecycle.PreStop.Sleep.Seconds) * time.Second
 		}
-		procs = append(procs, &running{name: d.Name, base: "http://127.0.0.1:" + strconv.Itoa(free), cmd: cmd, done: done, grace: grace})
+		procs = append(procs, &running{name: d.Name, base: "http://127.0.0.1:" + strconv.Itoa(free), metrics: "http://127.0.0.1:" + strconv.Itoa(mfree), cmd: cmd, done: done, grace: grace})
 
 		for _, pr := range []struct {
 			kind string
@@ -128,8 +137,13 @@ func TestManifestToProcess(t *testing.T) {
 					return
 				}
 			}
-			if body, err := get(p.base + "/metrics"); err != nil || !strings.Contains(body, "kept_http_requests_total") {
-				t.Errorf("%s: /metrics has no kept_http_requests_total: %v", p.name, err)
+			if body, err := get(p.metrics + "/metrics"); err != nil || !strings.Contains(body, "kept_http_requests_total") {
+				t.Errorf("%s: /metrics on the metrics port has no kept_http_requests_total: %v", p.name, err)
+			}
+			// The HTTP port is what the Ingress reaches (the gateway's is
+			// public): it must not serve metrics.
+			if body, err := get(p.base + "/metrics"); err == nil && strings.Contains(body, "kept_http_requests_total") {
+				t.Errorf("%s: the HTTP port serves /metrics", p.name)
 			}
 		}()
 	}
@@ -379,29 +393,30 @@ func probePort(c corev1.Container, p *corev1.Probe) (int32, error) {
 	return port, nil
 }
 
-// overrideListenPort changes only the port number of HTTP_ADDR, and only when
-// it is the declared port the probes use: a service listening elsewhere fails.
-func overrideListenPort(env []string, declared int32, free int) ([]string, error) {
+// overrideListenPort changes only the port number of the address in env
+// variable name, and only when it is the declared port: a service listening
+// elsewhere fails.
+func overrideListenPort(env []string, name string, declared int32, free int) ([]string, error) {
 	out := make([]string, len(env))
 	found := false
 	for i, e := range env {
 		out[i] = e
-		v, ok := strings.CutPrefix(e, "HTTP_ADDR=")
+		v, ok := strings.CutPrefix(e, name+"=")
 		if !ok {
 			continue
 		}
 		found = true
 		host, port, err := splitPort(v)
 		if err != nil {
-			return nil, fmt.Errorf("HTTP_ADDR=%q: %v", v, err)
+			return nil, fmt.Errorf("%s=%q: %v", name, v, err)
 		}
 		if port != declared {
-			return nil, fmt.Errorf("HTTP_ADDR=%q listens on %d, the probes on the declared port %d", v, port, declared)
+			return nil, fmt.Errorf("%s=%q listens on %d, not the declared port %d", name, v, port, declared)
 		}
-		out[i] = "HTTP_ADDR=" + host + ":" + strconv.Itoa(free)
+		out[i] = name + "=" + host + ":" + strconv.Itoa(free)
 	}
 	if !found {
-		return nil, fmt.Errorf("no HTTP_ADDR: the service would listen on its default :8080, not a port the test can move")
+		return nil, fmt.Errorf("no %s: the service would listen on its default, not a port the test can move", name)
 	}
 	return out, nil
 }

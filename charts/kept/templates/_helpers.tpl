@@ -122,7 +122,7 @@ The environment variables a service's ConfigMap holds, as YAML:
 {{- define "kept.configData" -}}
 {{- $root := .root -}}
 {{- $svc := .svc -}}
-{{- $reserved := list "MONGODB_URI" "REDIS_URL" "POD_NAME" "GOMEMLIMIT" "HTTP_ADDR" "SHUTDOWN_TIMEOUT" -}}
+{{- $reserved := list "MONGODB_URI" "REDIS_URL" "POD_NAME" "GOMEMLIMIT" "HTTP_ADDR" "METRICS_ADDR" "SHUTDOWN_TIMEOUT" -}}
 {{- $d := dict -}}
 {{- range $k, $v := $root.Values.config -}}
 {{- if has $k $reserved -}}
@@ -150,6 +150,7 @@ The environment variables a service's ConfigMap holds, as YAML:
 {{- $_ := set $d $env (printf "http://%s:%d" (include "kept.componentName" (dict "root" $root "name" $target)) (int $root.Values.service.port)) -}}
 {{- end -}}
 {{- $_ := set $d "HTTP_ADDR" (printf ":%d" (int $svc.containerPort)) -}}
+{{- $_ := set $d "METRICS_ADDR" (printf ":%d" (int $svc.metricsPort)) -}}
 {{- $_ := set $d "SHUTDOWN_TIMEOUT" (printf "%ds" (int $svc.shutdownTimeoutSeconds)) -}}
 {{- $_ := set $d "MONGODB_DATABASE" ($svc.database | default (printf "%s%s" $root.Values.mongodb.databasePrefix .name)) -}}
 {{- $_ := set $d "AUTH_DATABASE" $root.Values.mongodb.authDatabase -}}

@@ -16,6 +16,9 @@ type Common struct {
 	Service string
 	// HTTPAddr is the listen address, e.g. ":8080".
 	HTTPAddr string
+	// MetricsAddr, when set, moves /metrics off HTTPAddr to a listener of
+	// its own, so a public port (the gateway's) never serves it.
+	MetricsAddr string
 	// MongoURI is the MongoDB connection string (a replica set in production).
 	MongoURI string
 	// MongoDatabase is the database this service owns; no service reads another's.
@@ -49,6 +52,7 @@ func Load(service string, getenv Getenv) (Common, error) {
 	c := Common{
 		Service:         service,
 		HTTPAddr:        r.str("HTTP_ADDR", ":8080"),
+		MetricsAddr:     r.str("METRICS_ADDR", ""),
 		MongoURI:        r.str("MONGODB_URI", "mongodb://127.0.0.1:27017/"),
 		MongoDatabase:   r.str("MONGODB_DATABASE", "kept_"+service),
 		AuthDatabase:    r.str("AUTH_DATABASE", "kept_auth"),

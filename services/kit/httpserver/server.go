@@ -40,6 +40,16 @@ type Options struct {
 	// believed (the ingress controller); with none, the client address is
 	// the connection's, so rate limits per address cannot be dodged.
 	TrustedProxies []string
+	// NoMetricsRoute leaves /metrics off the engine (it is served on a
+	// listener of its own, see MetricsHandler).
+	NoMetricsRoute bool
+}
+
+// MetricsHandler serves reg's metrics at /metrics only.
+func MetricsHandler(reg *prometheus.Registry) http.Handler {
+	mux := http.NewServeMux()
+	mux.Handle("GET /metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg}))
+	return mux
 }
 
 // New returns an engine with the shared middleware and operational routes.
@@ -64,7 +74,9 @@ func New(o Options) (*gin.Engine, error) {
 	})
 	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
 	r.GET("/readyz", readyz(o.Checks))
-	r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry})))
+	if !o.NoMetricsRoute {
+		r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry})))
+	}
 	return r, nil
 }
 

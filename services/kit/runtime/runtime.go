@@ -146,6 +146,7 @@ func (p *Process) Engine() (*gin.Engine, error) {
 		Service: p.Config.Service, Logger: p.Logger, Registry: p.Registry,
 		Tracer: p.Tracing.Provider, Propagator: p.Tracing.Propagator,
 		TrustedProxies: config.List(nil, "TRUSTED_PROXIES"),
+		NoMetricsRoute: p.Config.MetricsAddr != "",
 		Checks: []httpserver.Check{
 			{Name: "mongodb", Fn: mongox.Ping(p.Mongo)},
 			{Name: "redis", Fn: func(ctx context.Context) error { return p.Redis.Ping(ctx).Err() }},
@@ -166,7 +167,7 @@ func (p *Process) Serve(ctx context.Context, services ...Service) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	var wg sync.WaitGroup
-	errc := make(chan error, len(services)+1)
+	errc := make(chan error, len(services)+2)
 	for _, s := range services {
 		wg.Add(1)
 		go func() {
@@ -185,6 +186,17 @@ func (p *Process) Serve(ctx context.Context, services ...Service) error {
 			cancel()
 		}
 	}()
+	if p.Config.MetricsAddr != "" {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			logger := p.Logger.With("listener", "metrics")
+			if err := httpserver.Run(ctx, p.Config.MetricsAddr, httpserver.MetricsHandler(p.Registry), p.Config.ShutdownTimeout, logger); err != nil {
+				errc <- fmt.Errorf("metrics: %w", err)
+				cancel()
+			}
+		}()
+	}
 	wg.Wait()
 	close(errc)
 	var errs []error

@@ -81,11 +81,18 @@ func (l *logBuffer) String() string {
 }
 
 // listenAddr returns the address from the "http server listening" record.
-func (l *logBuffer) listenAddr() string {
+func (l *logBuffer) listenAddr() string { return l.listenAddrOf("") }
+
+// listenAddrOf is the address of the listener logged with listener=name
+// ("" for the main one).
+func (l *logBuffer) listenAddrOf(name string) string {
 	sc := bufio.NewScanner(strings.NewReader(l.String()))
 	for sc.Scan() {
 		var m map[string]any
-		if json.Unmarshal(sc.Bytes(), &m) == nil && m["msg"] == "http server listening" {
+		if json.Unmarshal(sc.Bytes(), &m) != nil || m["msg"] != "http server listening" {
+			continue
+		}
+		if l, _ := m["listener"].(string); l == name {
 			s, _ := m["addr"].(string)
 			return s
 		}
@@ -540,6 +547,52 @@ func TestRunReadsTheEnvironmentAndServesUntilCancelled(t *testing.T) {
 		t.Fatal("run did not return after cancel")
 	}
 	wait(t, svc.stopped, "the service to stop")
+}
+
+// With METRICS_ADDR, /metrics is served there and not on the service's
+// port (the gateway's port is public).
+func TestMetricsCanMoveToTheirOwnListener(t *testing.T) {
+	t.Setenv("MONGODB_URI", mongoURI)
+	t.Setenv("REDIS_URL", redisURL)
+	t.Setenv("HTTP_ADDR", "127.0.0.1:0")
+	t.Setenv("METRICS_ADDR", "127.0.0.1:0")
+	t.Setenv("MONGODB_DATABASE", "")
+	t.Setenv("SHUTDOWN_TIMEOUT", "5s")
+	logs := captureStderr(t)
+	svc := newHello()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, "updates", func(context.Context, Deps) (Service, error) { return svc, nil })
+	}()
+	var addr, metrics string
+	waitFor(t, "both listeners", func() bool {
+		addr, metrics = logs.listenAddrOf(""), logs.listenAddrOf("metrics")
+		return addr != "" && metrics != ""
+	})
+	if code, _ := get(t, "http://"+addr+"/api/v1/hello/x"); code != http.StatusOK {
+		t.Errorf("service route = %d", code)
+	}
+	if code, _ := get(t, "http://"+addr+"/metrics"); code != http.StatusNotFound {
+		t.Errorf("/metrics on the service port = %d, want 404", code)
+	}
+	code, body := get(t, "http://"+metrics+"/metrics")
+	if code != http.StatusOK || !strings.Contains(body, `kept_http_requests_total{code="200",method="GET",route="/api/v1/hello/:name",service="updates"} 1`) {
+		t.Errorf("/metrics on the metrics port = %d %.500s", code, body)
+	}
+	if code, _ := get(t, "http://"+metrics+"/api/v1/hello/x"); code != http.StatusNotFound {
+		t.Errorf("the metrics port serves service routes: %d", code)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Errorf("run = %v after cancel", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("run did not return after cancel")
+	}
 }
 
 func TestRunReportsConfigAndBuildErrors(t *testing.T) {

@@ -1,6 +1,7 @@
 // Package app assembles the notifications service (email over SMTP and
-// signed webhooks for qa and updates events), for its own binary and for
-// the all-in-one process.
+// signed webhooks for qa, updates and reporting events; the plans that may
+// be subscribed to from commitments events), for its own binary and for the
+// all-in-one process.
 package app
 
 import (
@@ -21,6 +22,7 @@ import (
 	"github.com/kept-ogp/kept/services/kit/runtime"
 	"github.com/kept-ogp/kept/services/kit/stream"
 	"github.com/kept-ogp/kept/services/notifications/internal/api"
+	"github.com/kept-ogp/kept/services/notifications/internal/catalog"
 	"github.com/kept-ogp/kept/services/notifications/internal/channels"
 	"github.com/kept-ogp/kept/services/notifications/internal/delivery"
 	"github.com/kept-ogp/kept/services/notifications/internal/directory"
@@ -40,6 +42,10 @@ const (
 	UpdatesStream = "kept:updates"
 	// ReportingStream carries consultation openings for subscribers.
 	ReportingStream = "kept:reporting"
+	// CommitmentsStream tells which plans and commitments exist, so that
+	// nobody subscribes to one that does not. It is always read from the
+	// start, whatever NOTIFY_STREAM_START says.
+	CommitmentsStream = "kept:commitments"
 )
 
 // Settings are the service's own environment variables.
@@ -229,6 +235,7 @@ func NewWith(ctx context.Context, d runtime.Deps, set Settings) (*Service, error
 	if err := dir.EnsureIndexes(ctx); err != nil {
 		return nil, err
 	}
+	plans := catalog.New(d.DB)
 	m, err := delivery.NewMetrics(d.Registry)
 	if err != nil {
 		return nil, err
@@ -254,7 +261,7 @@ func NewWith(ctx context.Context, d runtime.Deps, set Settings) (*Service, error
 		Backoff:     delivery.Backoff{Base: set.RetryBase, Max: set.RetryMax}, Redis: d.Redis,
 		LockPrefix: "kept:notifications:lock:", LockTTL: 2*set.WebhookTimeout + 2*time.Minute,
 		Interval: set.WorkerInterval, Metrics: m, Logger: d.Logger}
-	h := &api.Handler{Directory: dir, Deliveries: ds, Fanout: fo, Templates: tpl, Guard: guard, Verifier: d.Tokens,
+	h := &api.Handler{Directory: dir, Plans: plans, Deliveries: ds, Fanout: fo, Templates: tpl, Guard: guard, Verifier: d.Tokens,
 		IPLimit:    &api.Limiter{Redis: d.Redis, Max: set.RateMax, Window: set.RateWindow, Prefix: "kept:notifications:rl:"},
 		EmailLimit: &api.Limiter{Redis: d.Redis, Max: set.ConfirmMax, Window: set.ConfirmWindow, Prefix: "kept:notifications:rl:"},
 		ConfirmTTL: set.ConfirmTTL, Logger: d.Logger}
@@ -269,6 +276,11 @@ func NewWith(ctx context.Context, d runtime.Deps, set Settings) (*Service, error
 			Metrics: d.StreamMetrics, Logger: d.Logger, TracerProvider: d.Tracing.Provider,
 		}, fo.Handle))
 	}
+	// The catalog needs every plan ever published, not only new ones.
+	cs = append(cs, stream.NewConsumer(d.Redis, stream.ConsumerConfig{
+		Stream: CommitmentsStream, Group: Name, Consumer: d.Config.ConsumerName, StartID: "0",
+		Metrics: d.StreamMetrics, Logger: d.Logger, TracerProvider: d.Tracing.Provider,
+	}, plans.Apply))
 	return &Service{api: h, worker: w, consumers: cs, logger: d.Logger}, nil
 }
 
@@ -278,8 +290,8 @@ func Build(ctx context.Context, d runtime.Deps) (runtime.Service, error) { retur
 // Routes mounts the API.
 func (s *Service) Routes(r *gin.Engine) { s.api.Routes(r) }
 
-// Run consumes kept:qa, kept:updates and kept:reporting and sends
-// deliveries until ctx is done.
+// Run consumes kept:qa, kept:updates, kept:reporting and kept:commitments
+// and sends deliveries until ctx is done.
 func (s *Service) Run(ctx context.Context) error {
 	runs := []func(context.Context) error{s.worker.Run}
 	for _, c := range s.consumers {

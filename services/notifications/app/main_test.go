@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/gin-gonic/gin"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/kept-ogp/kept/proto/kept/events/v1"
@@ -26,6 +27,7 @@ import (
 	"github.com/kept-ogp/kept/services/kit/runtime"
 	"github.com/kept-ogp/kept/services/kit/stream"
 	"github.com/kept-ogp/kept/services/notifications/app"
+	"github.com/kept-ogp/kept/services/notifications/internal/catalog"
 	"github.com/kept-ogp/kept/services/notifications/internal/smtptest"
 )
 
@@ -106,6 +108,7 @@ type env struct {
 	qa     *qaDouble
 	pub    map[string]*stream.Publisher
 	poc    string // a poc token
+	db     string
 }
 
 // start builds and runs the service as its binary does, with extra
@@ -119,6 +122,7 @@ func start(t *testing.T, vars map[string]string) *env {
 	qaSrv := httptest.NewServer(e.qa)
 	t.Cleanup(qaSrv.Close)
 	db := fmt.Sprintf("kept_notifications_t%d", dbSeq.Add(1))
+	e.db = db
 	base := map[string]string{"MONGODB_URI": mongoURI, "REDIS_URL": redisURL, "POD_NAME": "notifications-test",
 		"LOG_LEVEL": "error", "MONGODB_DATABASE": db, "AUTH_DATABASE": db + "_auth"}
 	cfg, err := config.Load(app.Name, func(k string) string { return base[k] })
@@ -174,8 +178,9 @@ func start(t *testing.T, vars map[string]string) *env {
 		}
 	})
 	e.pub = map[string]*stream.Publisher{app.QAStream: stream.NewPublisher(p.Redis, app.QAStream, 1000),
-		app.UpdatesStream:   stream.NewPublisher(p.Redis, app.UpdatesStream, 1000),
-		app.ReportingStream: stream.NewPublisher(p.Redis, app.ReportingStream, 1000)}
+		app.UpdatesStream:     stream.NewPublisher(p.Redis, app.UpdatesStream, 1000),
+		app.ReportingStream:   stream.NewPublisher(p.Redis, app.ReportingStream, 1000),
+		app.CommitmentsStream: stream.NewPublisher(p.Redis, app.CommitmentsStream, 1000)}
 	e.poc = e.token("poc", auth.Role{Kind: auth.KindPoC})
 	return e
 }
@@ -219,6 +224,41 @@ func (e *env) publish(streamName string, env *eventsv1.Envelope) {
 	e.t.Helper()
 	if _, err := e.pub[streamName].Publish(e.ctx, env); err != nil {
 		e.t.Fatal(err)
+	}
+}
+
+// plan publishes a plan at version with its commitment codes on
+// kept:commitments, as the commitments service does on an import, and waits
+// until the service has it in its catalog.
+func (e *env) plan(id string, version int64, codes ...string) {
+	e.t.Helper()
+	ev := stream.NewEnvelope(e.ctx, "commitments", "commitments.plan.upserted", id, version)
+	ev.Body = &eventsv1.Envelope_PlanUpserted{PlanUpserted: &eventsv1.PlanUpserted{PlanId: id, CommitmentCodes: codes,
+		Title: &eventsv1.LocalizedText{Values: map[string]string{"en": id}}, Languages: []string{"en"}}}
+	e.publish(app.CommitmentsStream, ev)
+	for _, code := range codes { // commitment events too, which the catalog may ignore
+		ce := stream.NewEnvelope(e.ctx, "commitments", "commitments.commitment.upserted", id+"/"+code, version)
+		ce.Body = &eventsv1.Envelope_CommitmentUpserted{CommitmentUpserted: &eventsv1.CommitmentUpserted{PlanId: id, Code: code}}
+		e.publish(app.CommitmentsStream, ce)
+	}
+	e.waitPlan(id, version)
+}
+
+// waitPlan waits until the catalog holds plan id at version or later.
+func (e *env) waitPlan(id string, version int64) {
+	e.t.Helper()
+	coll := e.p.Mongo.Database(e.db).Collection(catalog.Collection)
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		var p catalog.Plan
+		err := coll.FindOne(e.ctx, bson.M{"_id": id}).Decode(&p)
+		if err == nil && p.Version >= version {
+			return
+		}
+		if time.Now().After(deadline) {
+			e.t.Fatalf("plan %s version %d not in the catalog within 15s (last: %+v, %v)", id, version, p, err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
 

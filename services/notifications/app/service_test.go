@@ -10,6 +10,7 @@ import (
 	eventsv1 "github.com/kept-ogp/kept/proto/kept/events/v1"
 	"github.com/kept-ogp/kept/services/kit/auth"
 	"github.com/kept-ogp/kept/services/notifications/app"
+	"go.mongodb.org/mongo-driver/v2/bson"
 	"google.golang.org/protobuf/types/known/timestamppb"
 )
 
@@ -77,6 +78,7 @@ func TestSubscriptionsAnswersAndUpdates(t *testing.T) {
 	e := start(t, nil)
 	e.qa.askers["q-confirmed"] = map[string]any{"email": "asker@example.org", "confirmed": true, "language": "fr"}
 	e.qa.askers["q-unconfirmed"] = map[string]any{"email": "shy@example.org", "confirmed": false, "language": "en"}
+	e.plan("tw-2025", 1, "C01")
 
 	e.mustDo(http.MethodPost, "/api/v1/notifications/subscriptions", "",
 		`{"plan":"tw-2025","commitment":"C01","email":"sub@example.org","language":"zh-TW"}`, http.StatusAccepted)
@@ -246,6 +248,7 @@ func TestWithoutSMTPDeliveriesWait(t *testing.T) {
 // subscriber of another commitment does not.
 func TestPlanWideSubscription(t *testing.T) {
 	e := start(t, nil)
+	e.plan("ca-nap6", 1, "C01", "C02")
 	for _, b := range []string{`{"plan":"ca-nap6","email":"plan@example.org","language":"fr"}`,
 		`{"plan":"ca-nap6","commitment":"C02","email":"c02@example.org"}`} {
 		e.mustDo(http.MethodPost, "/api/v1/notifications/subscriptions", "", b, http.StatusAccepted)
@@ -325,6 +328,8 @@ func TestEmailRetryAndPermanentFailure(t *testing.T) {
 // language, with the dates and a link to the draft.
 func TestConsultationOpenedReachesThePlansSubscribers(t *testing.T) {
 	e := start(t, nil)
+	e.plan("ca-nap6", 1, "C02", "C03")
+	e.plan("other", 1)
 	for _, b := range []string{`{"plan":"ca-nap6","email":"plan@example.org","language":"fr"}`,
 		`{"plan":"ca-nap6","commitment":"C02","email":"c02@example.org"}`,
 		`{"plan":"ca-nap6","commitment":"C03","email":"c02@example.org"}`,
@@ -356,5 +361,48 @@ func TestConsultationOpenedReachesThePlansSubscribers(t *testing.T) {
 	}
 	if len(got["other@example.org"]) != 1 {
 		t.Fatal("a subscriber of another plan heard of this consultation")
+	}
+}
+
+// A subscription must follow a plan or commitment that exists, as the
+// commitments service announced it on kept:commitments: otherwise 404
+// naming it, and nothing is stored or mailed.
+func TestSubscribingToWhatDoesNotExist(t *testing.T) {
+	e := start(t, nil)
+	e.plan("ca-nap6", 1, "C01", "C02")
+	for body, name := range map[string]string{
+		`{"plan":"zz-nap9","email":"a@example.org"}`:                    `no plan "zz-nap9"`,
+		`{"plan":"zz-nap9","commitment":"C01","email":"b@example.org"}`: `no plan "zz-nap9"`,
+		`{"plan":"ca-nap6","commitment":"C09","email":"c@example.org"}`: `no commitment "C09" in plan ca-nap6`,
+		`{"plan":"CA-NAP6","email":"d@example.org"}`:                    `no plan "CA-NAP6"`,
+	} {
+		w := e.mustDo(http.MethodPost, "/api/v1/notifications/subscriptions", "", body, http.StatusNotFound)
+		if !strings.Contains(w.Body.String(), `"code":"not_found"`) || !strings.Contains(w.Body.String(), strings.ReplaceAll(name, `"`, `\"`)) {
+			t.Errorf("%s: %s, want a not_found naming %s", body, w.Body.String(), name)
+		}
+	}
+	// A re-import that drops C02 (version 2), then the old version again:
+	// C02 stays unknown, C01 known.
+	e.plan("ca-nap6", 2, "C01")
+	e.plan("ca-nap6", 1, "C01", "C02")
+	e.plan("marker", 1) // applied after the stale event, so that one was handled
+	e.mustDo(http.MethodPost, "/api/v1/notifications/subscriptions", "", `{"plan":"ca-nap6","commitment":"C02","email":"e@example.org"}`, http.StatusNotFound)
+	// Confirmation deliveries are queued by the request itself, so none now means none.
+	if ds := e.deliveries(""); len(ds) != 0 {
+		t.Fatalf("deliveries queued for subscriptions to nothing: %+v", ds)
+	}
+	if n, err := e.p.Mongo.Database(e.db).Collection("subscriptions").CountDocuments(e.ctx, bson.M{}); err != nil || n != 0 {
+		t.Fatalf("%d subscriptions stored for nothing (%v)", n, err)
+	}
+
+	// What exists still works, for a commitment and for the whole plan.
+	e.mustDo(http.MethodPost, "/api/v1/notifications/subscriptions", "", `{"plan":"ca-nap6","commitment":"C01","email":"f@example.org"}`, http.StatusAccepted)
+	e.mustDo(http.MethodPost, "/api/v1/notifications/subscriptions", "", `{"plan":"ca-nap6","email":"g@example.org"}`, http.StatusAccepted)
+	got := e.mail(2)
+	if len(got["f@example.org"]) != 1 || len(got["g@example.org"]) != 1 {
+		t.Fatalf("confirmations: %v", got)
+	}
+	if n := len(e.deliveries("")); n != 2 {
+		t.Fatalf("%d deliveries, want the 2 confirmations", n)
 	}
 }

@@ -194,6 +194,7 @@ func TestBadInputAndRateLimit(t *testing.T) {
 
 	// Three subscriptions from one address pass, the fourth is refused;
 	// the same email asking again within the window gets no second mail.
+	e.plan("tw-2025", 1, "C01")
 	body := `{"plan":"tw-2025","commitment":"C01","email":"sub@example.org"}`
 	for i := 0; i < 3; i++ {
 		e.mustDo(http.MethodPost, "/api/v1/notifications/subscriptions", "", body, http.StatusAccepted)

@@ -1,6 +1,7 @@
 // Package api serves the dashboards: JSON summaries of plans and commitments,
-// and the embeds ministries put on their sites (an HTML widget for an iframe
-// and an SVG badge).
+// the embeds ministries put on their sites (an HTML widget for an iframe
+// and an SVG badge), and, for the PoC and admins, the list of sites allowed
+// to frame them.
 package api
 
 import (
@@ -15,6 +16,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kept-ogp/kept/services/dashboards/internal/allowlist"
 	"github.com/kept-ogp/kept/services/dashboards/internal/badge"
 	"github.com/kept-ogp/kept/services/dashboards/internal/embedhttp"
 	"github.com/kept-ogp/kept/services/dashboards/internal/i18n"
@@ -22,16 +24,21 @@ import (
 	"github.com/kept-ogp/kept/services/dashboards/internal/readmodel"
 	"github.com/kept-ogp/kept/services/dashboards/internal/summary"
 	"github.com/kept-ogp/kept/services/dashboards/internal/widget"
+	"github.com/kept-ogp/kept/services/kit/auth"
 	"github.com/kept-ogp/kept/services/kit/httpserver"
 )
 
 // Handler serves the dashboard routes.
 type Handler struct {
-	Store     *readmodel.Store
-	Rules     rag.Rules
-	Allowlist []string
-	Zone      *time.Location
-	Now       func() time.Time
+	Store *readmodel.Store
+	Rules rag.Rules
+	// Origins is the frame-ancestors allowlist the embeds send and the
+	// console edits.
+	Origins *allowlist.Allowlist
+	// Verifier checks the tokens of the allowlist routes.
+	Verifier auth.Verifier
+	Zone     *time.Location
+	Now      func() time.Time
 	// PublicBase is the public site's base URL for links from widgets ("" for none).
 	PublicBase string
 	Logger     *slog.Logger
@@ -64,12 +71,13 @@ func (h *Handler) snapshot(ctx context.Context, plan string) (*readmodel.Snapsho
 	return &snap, nil
 }
 
-// Routes mounts the JSON API and the embeds.
+// Routes mounts the JSON API, the embed allowlist routes and the embeds.
 func (h *Handler) Routes(r gin.IRouter) {
 	v1 := r.Group("/api/v1/dashboards")
 	v1.GET("/plans/:plan", h.planJSON)
 	v1.GET("/plans/:plan/commitments/:code", h.commitmentJSON)
-	embed := r.Group("", embedhttp.FrameAncestors(h.Allowlist))
+	h.allowlistRoutes(v1)
+	embed := r.Group("", h.Origins.Policy().Middleware())
 	// HEAD too: link checkers and caches in front of ministry sites use it.
 	for path, fn := range map[string]gin.HandlerFunc{
 		widget.StylesheetPath:                  h.css,

@@ -17,6 +17,7 @@ import (
 	"google.golang.org/protobuf/types/known/timestamppb"
 
 	eventsv1 "github.com/kept-ogp/kept/proto/kept/events/v1"
+	"github.com/kept-ogp/kept/services/dashboards/internal/allowlist"
 	"github.com/kept-ogp/kept/services/dashboards/internal/api"
 	"github.com/kept-ogp/kept/services/dashboards/internal/embedhttp"
 	"github.com/kept-ogp/kept/services/dashboards/internal/rag"
@@ -30,7 +31,7 @@ import (
 // away, just outside the due-soon window.
 var now = time.Date(2026, 7, 1, 15, 0, 0, 0, time.UTC)
 
-var allowlist = []string{"https://www.canada.ca", "https://*.gc.ca"}
+var embedAllowlist = []string{"https://www.canada.ca", "https://*.gc.ca"}
 
 type harness struct {
 	t     *testing.T
@@ -92,12 +93,13 @@ func (e *harness) agreeUpdate(id, item, commitment, status string, version int64
 
 func setup(t *testing.T) *harness {
 	t.Helper()
-	st := readmodel.New(newDB(t, "dashboards"))
+	db := newDB(t, "dashboards")
+	st := readmodel.New(db)
 	if err := st.EnsureIndexes(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	logger := logging.New(io.Discard, "error", "dashboards")
-	h := &api.Handler{Store: st, Rules: rag.Rules{}, Allowlist: allowlist, Zone: time.UTC, Now: func() time.Time { return now },
+	h := &api.Handler{Store: st, Rules: rag.Rules{}, Origins: allowlist.New(db, embedAllowlist, logger), Zone: time.UTC, Now: func() time.Time { return now },
 		Logger: logger, Staleness: time.Hour, PublicBase: "https://open.canada.ca/kept"}
 	// The service's real engine, with the shared security headers that embeds must undo.
 	r, err := httpserver.New(httpserver.Options{Service: "dashboards", Logger: logger, Registry: prometheus.NewRegistry(),

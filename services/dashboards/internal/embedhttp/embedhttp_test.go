@@ -284,3 +284,35 @@ func TestServeListAndMethods(t *testing.T) {
 		t.Errorf("POST is not revalidated: %d", w.Code)
 	}
 }
+
+func TestPolicyFollowsSet(t *testing.T) {
+	p := NewPolicy([]string{"https://a.gc.ca"})
+	r := gin.New()
+	r.Use(func(c *gin.Context) { c.Header("X-Frame-Options", "DENY"); c.Next() })
+	r.GET("/embed/x", p.Middleware(), func(c *gin.Context) { c.String(http.StatusOK, "x") })
+	fa := func() string {
+		t.Helper()
+		w := do(r, http.MethodGet, "/embed/x")
+		if w.Header().Get("X-Frame-Options") != "" {
+			t.Error("X-Frame-Options kept")
+		}
+		return w.Header().Get("Content-Security-Policy")
+	}
+	if got := fa(); !strings.Contains(got, "frame-ancestors https://a.gc.ca;") {
+		t.Fatalf("first policy %q", got)
+	}
+	p.Set([]string{"https://a.gc.ca", "HTTPS://B.gc.ca", "https://b.gc.ca", "https://bad.gc.ca/path"})
+	if got := fa(); !strings.Contains(got, "frame-ancestors https://a.gc.ca https://b.gc.ca;") {
+		t.Fatalf("after Set: %q", got)
+	}
+	if got := strings.Join(p.Origins(), " "); got != "https://a.gc.ca https://b.gc.ca" {
+		t.Errorf("Origins = %q", got)
+	}
+	if p.CSP() != fa() {
+		t.Error("CSP() differs from the header sent")
+	}
+	p.Set(nil)
+	if got := fa(); !strings.Contains(got, "frame-ancestors 'none';") {
+		t.Fatalf("emptied: %q", got)
+	}
+}

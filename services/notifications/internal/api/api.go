@@ -22,6 +22,7 @@ import (
 
 	"github.com/kept-ogp/kept/services/kit/auth"
 	"github.com/kept-ogp/kept/services/kit/httpserver"
+	"github.com/kept-ogp/kept/services/notifications/internal/catalog"
 	"github.com/kept-ogp/kept/services/notifications/internal/delivery"
 	"github.com/kept-ogp/kept/services/notifications/internal/directory"
 	"github.com/kept-ogp/kept/services/notifications/internal/fanout"
@@ -37,7 +38,9 @@ const MaxEmails = 20
 
 // Handler serves the API.
 type Handler struct {
-	Directory  *directory.Store
+	Directory *directory.Store
+	// Plans tells which plans and commitments exist.
+	Plans      *catalog.Store
 	Deliveries *delivery.Store
 	Fanout     *fanout.Fanout
 	Templates  *templates.Set
@@ -174,10 +177,20 @@ func (h *Handler) subscribe(c *gin.Context) {
 		invalid(c, strings.Join(problems, "; "))
 		return
 	}
+	ctx := c.Request.Context()
+	// Plans are public, so saying which do not exist tells nobody anything;
+	// a subscription to one would only mail a confirmation for nothing.
+	if err := h.Plans.Check(ctx, r.Plan, r.Commitment); err != nil {
+		if errors.Is(err, catalog.ErrUnknownPlan) || errors.Is(err, catalog.ErrUnknownCommitment) {
+			httpserver.Error(c, http.StatusNotFound, "not_found", err.Error())
+			return
+		}
+		h.internal(c, err)
+		return
+	}
 	if h.limited(c, h.IPLimit, "sub-ip:"+c.ClientIP(), "subscriptions") {
 		return
 	}
-	ctx := c.Request.Context()
 	now := h.now()
 	ttl := h.ConfirmTTL
 	if ttl <= 0 {

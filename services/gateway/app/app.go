@@ -6,6 +6,7 @@ package app
 import (
 	"context"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"os"
@@ -26,6 +27,7 @@ import (
 	"github.com/kept-ogp/kept/services/gateway/internal/site"
 	"github.com/kept-ogp/kept/services/gateway/internal/upstream"
 	"github.com/kept-ogp/kept/services/gateway/internal/web"
+	"github.com/kept-ogp/kept/services/kit/httpserver"
 	"github.com/kept-ogp/kept/services/kit/runtime"
 )
 
@@ -164,6 +166,11 @@ func (s *Service) Routes(r *gin.Engine) {
 	s.web.Routes(pages)
 	static := http.StripPrefix("/static/", http.FileServer(http.FS(render.Static())))
 	pages.GET("/static/*file", func(c *gin.Context) {
+		// Files only: a directory would get a listing.
+		if st, err := fs.Stat(render.Static(), strings.TrimPrefix(c.Param("file"), "/")); err != nil || st.IsDir() {
+			s.web.NotFound(c)
+			return
+		}
 		c.Header("Cache-Control", "public, max-age=3600")
 		static.ServeHTTP(c.Writer, c.Request)
 	})
@@ -172,6 +179,16 @@ func (s *Service) Routes(r *gin.Engine) {
 	if s.proxy != nil {
 		s.proxy.Routes(r)
 	}
+	// The gateway owns "/": an unknown page gets the site's 404 page, an
+	// unknown API route keeps the JSON error every API gives.
+	r.NoRoute(site.Headers(false), func(c *gin.Context) {
+		p := c.Request.URL.Path
+		if strings.HasPrefix(p, "/api/") || strings.HasPrefix(p, "/embed/") || strings.HasPrefix(p, "/badge/") {
+			httpserver.Error(c, http.StatusNotFound, "not_found", "no such route")
+			return
+		}
+		s.web.NotFound(c)
+	})
 }
 
 // Run has no background work: the gateway keeps no read model.

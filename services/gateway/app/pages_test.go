@@ -302,3 +302,26 @@ func TestCachedPagesCarryEachVisitorsOwnFormToken(t *testing.T) {
 		t.Error("another visitor's view still shows the page from before the question")
 	}
 }
+
+// Unknown pages get the site's own 404 page in the reader's language, API
+// paths keep the JSON error, and /static/ lists nothing.
+func TestUnknownPagesAndStaticDirectories(t *testing.T) {
+	b := newBrowser(t)
+	p := b.get("/no/such/page?lang=en")
+	if p.status != http.StatusNotFound || !strings.Contains(p.header.Get("Content-Type"), "text/html") || !strings.Contains(p.body, `<html lang="en">`) {
+		t.Errorf("unknown page: %d %s %.300s", p.status, p.header.Get("Content-Type"), p.body)
+	}
+	if csp := p.header.Get("Content-Security-Policy"); !strings.Contains(csp, "default-src 'self'") {
+		t.Errorf("the 404 page has no CSP: %q", csp)
+	}
+	api := b.get("/api/v1/no-such-route")
+	if api.status != http.StatusNotFound || !strings.Contains(api.body, `"not_found"`) {
+		t.Errorf("unknown API route: %d %.200s", api.status, api.body)
+	}
+	if d := b.get("/static/"); d.status != http.StatusNotFound || strings.Contains(d.body, `<a href="kept.css">`) {
+		t.Errorf("/static/: %d %.200s", d.status, d.body)
+	}
+	if css := b.get("/static/kept.css"); css.status != http.StatusOK || !strings.Contains(css.header.Get("Content-Type"), "text/css") {
+		t.Errorf("stylesheet: %d %s", css.status, css.header.Get("Content-Type"))
+	}
+}

@@ -133,8 +133,22 @@ func TestAQuestionIsEscapedAndFoundByPartOfAChineseWord(t *testing.T) {
 	}
 	// Validation errors name the field and keep the text.
 	long := b.post("/plans/ca-nap6/commitments/C02/questions?lang=en", url.Values{"csrf": {tok}, "text": {"   "}, "language": {"en"}})
-	if long.status != http.StatusUnprocessableEntity || !strings.Contains(long.body, "text: is required") {
+	if long.status != http.StatusUnprocessableEntity || !strings.Contains(long.body, "Text: is required") {
 		t.Errorf("empty question: %d %.300s", long.status, long.body)
+	}
+	// In Chinese, the field and the problem are in Chinese.
+	zh := b.post("/plans/ca-nap6/commitments/C02/questions?lang=zh-Hant", url.Values{"csrf": {tok}, "text": {strings.Repeat("長", 6000)}, "language": {"zh-Hant"}, "anonymous": {"on"}})
+	if zh.status != http.StatusUnprocessableEntity || !strings.Contains(zh.body, "問題或留言內容：共 6000 字，最多") {
+		t.Errorf("too long a question in zh-Hant: %d %s", zh.status, errorList(zh.body))
+	}
+	// The subscribe form says what is wrong with the address.
+	sub := b.post("/plans/ca-nap6/commitments/C02/subscribe?lang=en", url.Values{"csrf": {tok}, "email": {"not-an-address"}})
+	if sub.status != http.StatusUnprocessableEntity || !strings.Contains(sub.body, "Email: is not an email address") {
+		t.Errorf("subscribe with a bad address: %d %s", sub.status, errorList(sub.body))
+	}
+	subFr := b.post("/plans/ca-nap6/commitments/C02/subscribe?lang=fr", url.Values{"csrf": {tok}, "email": {"pas-une-adresse"}})
+	if !strings.Contains(subFr.body, "Courriel : n’est pas une adresse de courriel") {
+		t.Errorf("subscribe with a bad address in French: %s", errorList(subFr.body))
 	}
 }
 
@@ -324,4 +338,13 @@ func TestUnknownPagesAndStaticDirectories(t *testing.T) {
 	if css := b.get("/static/kept.css"); css.status != http.StatusOK || !strings.Contains(css.header.Get("Content-Type"), "text/css") {
 		t.Errorf("stylesheet: %d %s", css.status, css.header.Get("Content-Type"))
 	}
+}
+
+// errorList is the page's error summary, for failure messages.
+func errorList(body string) string {
+	i := strings.Index(body, `class="errors"`)
+	if i < 0 {
+		return "(no error list)"
+	}
+	return body[i:min(len(body), i+600)]
 }

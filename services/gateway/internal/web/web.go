@@ -490,7 +490,7 @@ func (s *Server) ask(c *gin.Context) {
 			if len(ue.Fields) > 0 {
 				msgs = msgs[:0]
 				for _, f := range ue.Fields {
-					msgs = append(msgs, f.Field+": "+f.Message)
+					msgs = append(msgs, i18n.FieldError(lang, f.Field, f.Message))
 				}
 			}
 			if ue.Status == http.StatusTooManyRequests {
@@ -522,7 +522,7 @@ func (s *Server) subscribe(c *gin.Context) {
 	}
 	email := strings.TrimSpace(c.PostForm("email"))
 	if !strings.Contains(email, "@") || len(email) > 254 {
-		s.renderCommitment(c, http.StatusUnprocessableEntity, []string{"email: " + i18n.T(lang, "sub.email")}, upstream.Ask{})
+		s.renderCommitment(c, http.StatusUnprocessableEntity, []string{i18n.FieldError(lang, "email", "is not an email address")}, upstream.Ask{})
 		return
 	}
 	err := s.Client.Subscribe(c.Request.Context(), c.ClientIP(), c.Param("plan"), c.Param("code"), email, lang)

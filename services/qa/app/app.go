@@ -1,5 +1,6 @@
 // Package app assembles the qa service (public questions and the answer
-// SLA), for its own binary and for the all-in-one process.
+// SLA, public comments on published updates), for its own binary and for
+// the all-in-one process.
 package app
 
 import (
@@ -20,6 +21,7 @@ import (
 	"github.com/kept-ogp/kept/services/kit/runtime"
 	"github.com/kept-ogp/kept/services/kit/stream"
 	"github.com/kept-ogp/kept/services/qa/internal/api"
+	"github.com/kept-ogp/kept/services/qa/internal/comments"
 	"github.com/kept-ogp/kept/services/qa/internal/leads"
 	"github.com/kept-ogp/kept/services/qa/internal/questions"
 	"github.com/kept-ogp/kept/services/qa/internal/slaclock"
@@ -31,8 +33,17 @@ const Name = "qa"
 // DueIndexKey is the Redis sorted set of pending alert times.
 const DueIndexKey = "kept:qa:next-alert"
 
-// CommitmentsStream is the stream lead agencies are learnt from.
+// CommitmentsStream is the stream lead agencies and plans' languages are
+// learnt from.
 const CommitmentsStream = "kept:commitments"
+
+// UpdatesStream is the stream public progress updates are learnt from.
+const UpdatesStream = comments.UpdatesStream
+
+// PlansGroup is the consumer group on kept:commitments that keeps the plans'
+// languages. It is apart from the "qa" group so that it starts at the
+// beginning of the stream even where "qa" read the plans before qa kept them.
+const PlansGroup = "qa-plans"
 
 // Settings are the qa service's own environment variables.
 type Settings struct {
@@ -108,12 +119,12 @@ func LoadSettings(getenv func(string) string) (Settings, error) {
 
 // Service is the running qa service.
 type Service struct {
-	api      *api.Handler
-	svc      *questions.Service
-	relays   []*outbox.Relay
-	consumer *stream.Consumer
-	interval time.Duration
-	logger   *slog.Logger
+	api       *api.Handler
+	svc       *questions.Service
+	relays    []*outbox.Relay
+	consumers []*stream.Consumer
+	interval  time.Duration
+	logger    *slog.Logger
 }
 
 // New builds the service on d.
@@ -144,13 +155,23 @@ func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 	}
 	svc := &questions.Service{Store: st, Calendar: cal, Policy: set.Policy, Policies: questions.NewPolicyStore(d.DB), Relay: qr, Alerts: ar, Changes: cr,
 		Now: time.Now, Logger: d.Logger, Metrics: m, Locks: &distlock.Locker{Redis: d.Redis, Prefix: "kept:qa:lock:"}, DueSoon: set.DueSoon}
-	h := &api.Handler{Leads: ls, Service: svc, Verifier: d.Tokens, Logger: d.Logger,
+	ups := comments.NewUpdates(d.DB)
+	ups.Locks = svc.Locks
+	cms := &comments.Service{Store: comments.NewStore(d.DB), Updates: ups, Locks: svc.Locks, Now: time.Now}
+	h := &api.Handler{Leads: ls, Service: svc, Verifier: d.Tokens, Logger: d.Logger, Comments: cms,
 		Limiter: &api.Limiter{Redis: d.Redis, Max: set.RateMax, Window: set.RateWindow, Prefix: "kept:qa:rl:"}}
-	c := stream.NewConsumer(d.Redis, stream.ConsumerConfig{
-		Stream: CommitmentsStream, Group: Name, Consumer: d.Config.ConsumerName,
-		Metrics: d.StreamMetrics, Logger: d.Logger, TracerProvider: d.Tracing.Provider,
-	}, ls.Apply)
-	return &Service{api: h, svc: svc, relays: []*outbox.Relay{qr, ar, cr}, consumer: c,
+	consumer := func(name, group string, fn stream.Handler) *stream.Consumer {
+		return stream.NewConsumer(d.Redis, stream.ConsumerConfig{
+			Stream: name, Group: group, Consumer: d.Config.ConsumerName,
+			Metrics: d.StreamMetrics, Logger: d.Logger, TracerProvider: d.Tracing.Provider,
+		}, fn)
+	}
+	cs := []*stream.Consumer{
+		consumer(CommitmentsStream, Name, ls.Apply),
+		consumer(CommitmentsStream, PlansGroup, ls.ApplyPlan),
+		consumer(UpdatesStream, Name, ups.Apply),
+	}
+	return &Service{api: h, svc: svc, relays: []*outbox.Relay{qr, ar, cr}, consumers: cs,
 		interval: set.CheckInterval, logger: d.Logger}, nil
 }
 
@@ -160,11 +181,14 @@ func Build(ctx context.Context, d runtime.Deps) (runtime.Service, error) { retur
 // Routes mounts the API.
 func (s *Service) Routes(r *gin.Engine) { s.api.Routes(r) }
 
-// Run consumes commitments events, relays the outboxes and runs the SLA
-// checker until ctx is done.
+// Run consumes commitments and updates events, relays the outboxes and runs
+// the SLA checker until ctx is done.
 func (s *Service) Run(ctx context.Context) error {
 	var wg sync.WaitGroup
-	runs := []func(context.Context) error{s.consumer.Run, func(ctx context.Context) error { return s.svc.RunChecker(ctx, s.interval) }}
+	runs := []func(context.Context) error{func(ctx context.Context) error { return s.svc.RunChecker(ctx, s.interval) }}
+	for _, c := range s.consumers {
+		runs = append(runs, c.Run)
+	}
 	for _, r := range s.relays {
 		runs = append(runs, r.Run)
 	}

@@ -24,6 +24,7 @@ import (
 	"github.com/kept-ogp/kept/services/kit/auth"
 	"github.com/kept-ogp/kept/services/kit/httpserver"
 	"github.com/kept-ogp/kept/services/qa/internal/calendar"
+	"github.com/kept-ogp/kept/services/qa/internal/comments"
 	"github.com/kept-ogp/kept/services/qa/internal/leads"
 	"github.com/kept-ogp/kept/services/qa/internal/questions"
 	"github.com/kept-ogp/kept/services/qa/internal/record"
@@ -43,6 +44,9 @@ type Handler struct {
 	Verifier auth.Verifier
 	Limiter  *Limiter
 	Logger   *slog.Logger
+	// Comments, when set, serves the public's comments on published
+	// progress updates (comments.go).
+	Comments *comments.Service
 }
 
 // Routes mounts the API on r.
@@ -74,6 +78,9 @@ func (h *Handler) Routes(r gin.IRouter) {
 	c := v1.Group("/qa/calendar", auth.Authenticate(h.Verifier), auth.RequireAny(auth.KindPoC, auth.KindAdmin))
 	c.PUT("/days/:date", limitBody(MaxBody), h.putDay)
 	c.POST("/import", limitBody(MaxCalendarBody), h.importCalendar)
+	if h.Comments != nil {
+		h.commentRoutes(v1)
+	}
 }
 
 func limitBody(n int64) gin.HandlerFunc {
@@ -154,6 +161,11 @@ func (h *Handler) get(c *gin.Context) {
 
 // limited answers 429 when key is over its limit.
 func (h *Handler) limited(c *gin.Context, key string) bool {
+	return h.limitedWith(c, key, "too many questions; try again later")
+}
+
+// limitedWith is limited with the message to show.
+func (h *Handler) limitedWith(c *gin.Context, key, message string) bool {
 	ok, wait, err := h.Limiter.Allow(c.Request.Context(), key)
 	if err != nil {
 		h.internal(c, err)
@@ -161,7 +173,7 @@ func (h *Handler) limited(c *gin.Context, key string) bool {
 	}
 	if !ok {
 		c.Header("Retry-After", strconv.Itoa(int(math.Ceil(wait.Seconds()))))
-		httpserver.Error(c, http.StatusTooManyRequests, "rate_limited", "too many questions; try again later")
+		httpserver.Error(c, http.StatusTooManyRequests, "rate_limited", message)
 		return true
 	}
 	return false

@@ -25,6 +25,7 @@ import (
 	"github.com/kept-ogp/kept/services/kit/outbox"
 	"github.com/kept-ogp/kept/services/kit/stream"
 	"github.com/kept-ogp/kept/services/qa/internal/api"
+	"github.com/kept-ogp/kept/services/qa/internal/comments"
 	"github.com/kept-ogp/kept/services/qa/internal/leads"
 	"github.com/kept-ogp/kept/services/qa/internal/questions"
 	"github.com/kept-ogp/kept/services/qa/internal/slaclock"
@@ -117,6 +118,9 @@ type harness struct {
 	logs   *syncBuffer
 	clock  *fakeClock
 	logger *slog.Logger
+	// comments and updates serve the public's comments on updates.
+	comments *comments.Service
+	updates  *comments.Updates
 }
 
 func policy() slaclock.Policy {
@@ -153,12 +157,21 @@ func setup(t *testing.T) *harness {
 	if err := ls.Apply(ctx, env); err != nil {
 		t.Fatal(err)
 	}
+	plan := stream.NewEnvelope(ctx, "commitments", "commitments.plan.upserted", "tw-nap3", 1)
+	plan.Body = &eventsv1.Envelope_PlanUpserted{PlanUpserted: &eventsv1.PlanUpserted{PlanId: "tw-nap3",
+		Languages: []string{"zh-Hant", "en"}, CommitmentCodes: []string{"C01"}}}
+	if err := ls.ApplyPlan(ctx, plan); err != nil {
+		t.Fatal(err)
+	}
 	e.svc = e.newService()
+	e.updates = comments.NewUpdates(e.db)
+	e.updates.Locks = e.svc.Locks
+	e.comments = &comments.Service{Store: comments.NewStore(e.db), Updates: e.updates, Locks: e.svc.Locks, Now: e.clock.Now}
 	if err := e.svc.Store.EnsureIndexes(ctx); err != nil {
 		t.Fatal(err)
 	}
 	e.tokens = auth.NewStore(newDB(t, "auth"))
-	h := &api.Handler{Leads: ls, Service: e.svc, Verifier: e.tokens, Logger: e.logger,
+	h := &api.Handler{Leads: ls, Service: e.svc, Verifier: e.tokens, Logger: e.logger, Comments: e.comments,
 		Limiter: &api.Limiter{Redis: rdb, Max: 5, Window: 10 * time.Minute, Prefix: "t:" + e.db.Name() + ":"}}
 	r := gin.New()
 	h.Routes(r)

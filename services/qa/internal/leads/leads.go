@@ -1,6 +1,7 @@
 // Package leads is the qa service's copy of who leads each commitment, built
 // from the commitments service's events alone: a question goes to the
-// commitment's first lead organisation.
+// commitment's first lead organisation. It also keeps each plan's languages
+// (a public comment must be in one of them).
 package leads
 
 import (
@@ -28,11 +29,54 @@ type Commitment struct {
 // ErrNotFound means the commitment is unknown (or not yet seen).
 var ErrNotFound = errors.New("no such commitment")
 
-// Store holds commitments in the qa database.
-type Store struct{ coll *mongo.Collection }
+// Plan is what qa knows of one plan.
+type Plan struct {
+	ID        string   `bson:"_id"`
+	Languages []string `bson:"languages"`
+	Version   int64    `bson:"version"`
+}
 
-// New uses the "commitments" collection of db.
-func New(db *mongo.Database) *Store { return &Store{coll: db.Collection("commitments")} }
+// ErrPlanNotFound means the plan is unknown (or not yet seen).
+var ErrPlanNotFound = errors.New("no such plan")
+
+// Store holds commitments and plans in the qa database.
+type Store struct{ coll, plans *mongo.Collection }
+
+// New uses the "commitments" and "plans" collections of db.
+func New(db *mongo.Database) *Store {
+	return &Store{coll: db.Collection("commitments"), plans: db.Collection("plans")}
+}
+
+// Plan returns a plan by id (by _id alone, for FerretDB).
+func (s *Store) Plan(ctx context.Context, id string) (*Plan, error) {
+	var p Plan
+	err := s.plans.FindOne(ctx, bson.M{"_id": id}).Decode(&p)
+	if errors.Is(err, mongo.ErrNoDocuments) {
+		return nil, ErrPlanNotFound
+	}
+	if err != nil {
+		return nil, fmt.Errorf("load plan %s: %w", id, err)
+	}
+	return &p, nil
+}
+
+// ApplyPlan handles the plan events of kept:commitments (other events are
+// ignored). It runs in a consumer group of its own ("qa-plans"), which starts
+// from the beginning of the stream, so a deployment whose "qa" group read
+// the plans before qa kept their languages learns them too. Applying an
+// event twice changes nothing (guarded by the aggregate version).
+func (s *Store) ApplyPlan(ctx context.Context, env *eventsv1.Envelope) error {
+	p := env.GetPlanUpserted()
+	if p == nil {
+		return nil
+	}
+	langs := p.GetLanguages()
+	if langs == nil {
+		langs = []string{}
+	}
+	return mongox.ReplaceIfNewer(ctx, s.plans, p.GetPlanId(), env.GetAggregateVersion(),
+		Plan{ID: p.GetPlanId(), Languages: langs, Version: env.GetAggregateVersion()})
+}
 
 // Get returns a commitment by plan and code (by _id alone, for FerretDB).
 func (s *Store) Get(ctx context.Context, plan, code string) (*Commitment, error) {

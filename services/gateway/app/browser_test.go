@@ -278,4 +278,25 @@ func TestBrowserUpdateAgreedChangesThePageAndTheWidget(t *testing.T) {
 		}
 		time.Sleep(300 * time.Millisecond)
 	}
+	// A citizen comments on the agreed update from its page.
+	comment := "Browser test: will the minutes be translated?"
+	do(t, public, "comment",
+		chromedp.Navigate(stack.base+"/plans/ca-nap6/commitments/C02?lang=en"),
+		chromedp.Click(chromedp.Search(fmt.Sprintf(`//article[contains(., %q)]/following-sibling::section[1]//a[contains(., "Comment on this update")]`, progress))),
+		chromedp.WaitVisible(chromedp.CSS("#c-text")),
+		chromedp.SendKeys(chromedp.CSS("#c-text"), comment),
+		chromedp.Click(chromedp.Search(`//button[contains(., "Post comment")]`)),
+		chromedp.WaitVisible(chromedp.Search(`//p[contains(., "Thank you, your comment is published.")]`)))
+	if body := get(t, public, "comments", chromedp.Text(chromedp.CSS("main"))); !strings.Contains(body, comment) {
+		t.Errorf("the comment is not on the update's page: %q", body)
+	}
+	audit(t, public, axe, dir, "update-comments")
+	e, p := account(t, "Browser PoC", auth.Role{Kind: auth.KindPoC})
+	poc := user(t, browser)
+	signIn(t, poc, e, p)
+	for name, path := range map[string]string{"console-comments": "/console/comments?lang=en", "console-embeds": "/console/embeds?lang=fr",
+		"console-working-groups": "/console/working-groups?lang=zh-Hant"} {
+		do(t, poc, name, chromedp.Navigate(stack.base+path), chromedp.WaitReady(chromedp.CSS("main")))
+		audit(t, poc, axe, dir, name)
+	}
 }

@@ -154,6 +154,30 @@ func (s *Store) List(ctx context.Context) ([]Account, error) {
 	return out, nil
 }
 
+// GrantRole adds role to the account of email (nothing when it has it).
+func (s *Store) GrantRole(ctx context.Context, email string, role auth.Role) error {
+	if err := role.Validate(); err != nil {
+		return err
+	}
+	return s.updateRoles(ctx, email, bson.M{"$addToSet": bson.M{"roles": role}})
+}
+
+// RevokeRole removes role from the account of email.
+func (s *Store) RevokeRole(ctx context.Context, email string, role auth.Role) error {
+	return s.updateRoles(ctx, email, bson.M{"$pull": bson.M{"roles": role}})
+}
+
+func (s *Store) updateRoles(ctx context.Context, email string, update bson.M) error {
+	res, err := s.coll.UpdateOne(ctx, bson.M{"_id": NormalizeEmail(email)}, update)
+	if err != nil {
+		return fmt.Errorf("change roles: %w", err)
+	}
+	if res.MatchedCount == 0 {
+		return ErrNotFound
+	}
+	return nil
+}
+
 // dummyHash is compared against when the email is unknown, so an unknown
 // email takes as long as a wrong password.
 var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("not a real password, only for timing"), bcryptCost)

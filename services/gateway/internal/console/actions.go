@@ -18,8 +18,8 @@ import (
 )
 
 type homeData struct {
-	Roles                                         []string
-	CanPost, CanDrafts, CanQueue, CanAudit, Admin bool
+	Roles                                              []string
+	CanPost, CanDrafts, CanQueue, CanAudit, Admin, PoC bool
 }
 
 func roleString(r auth.Role) string {
@@ -35,7 +35,7 @@ func roleString(r auth.Role) string {
 func (k *Console) home(c *gin.Context) {
 	s := current(c)
 	d := homeData{CanPost: s.Has(editors...), CanDrafts: s.Has(draftsWho...), CanQueue: s.Has(answerers...),
-		CanAudit: s.Has(moderators...), Admin: s.Has(admins...)}
+		CanAudit: s.Has(moderators...), Admin: s.Has(admins...), PoC: s.Has(poc...)}
 	for _, r := range s.Roles {
 		d.Roles = append(d.Roles, roleString(r))
 	}

@@ -4,6 +4,8 @@ package i18n
 // languages (a test checks it).
 var messages = map[string]map[string]string{
 	ZhHant: {
+		"console.comments": "公眾留言管理", "console.planpick": "行動方案", "console.allowlist": "可嵌入小工具的網站", "console.allowlist.intro": "只有這些網站可以用 iframe 嵌入狀態小工具。設定檔中的網站只能由系統管理者在部署設定中移除。", "console.allowlist.add": "新增網站", "console.origin": "網站來源（例如 https://www.example.gov.tw）", "console.source": "加入者", "console.source.config": "部署設定", "console.note": "備註", "console.action": "動作", "console.remove": "移除",
+		"console.groups": "工作小組成員", "console.groups.intro": "每項承諾的工作小組由政府與公民社會代表組成，雙方都同意後更新才會公開。變更後，該成員需重新登入。", "console.groups.add": "加入成員", "console.groups.group": "承諾", "console.groups.empty": "尚無成員。",
 		"console.imports": "匯入方案與假日行事曆", "console.file": "請選擇檔案", "console.plan": "行動方案檔（CSV 或 XLSX）", "console.calendar": "假日行事曆", "console.format": "格式", "console.upload": "上傳",
 		"console.tokens": "API 權杖", "console.token.name": "權杖名稱", "console.token.secret": "新權杖（只顯示這一次，請立即保存）：", "console.revoke": "撤銷", "console.revoked": "已撤銷",
 		"docs.title": "文件庫", "docs.intro": "所有公開進度更新所附的佐證、報告與開放資料檔，依日期排列。", "docs.none": "尚無佐證文件。", "docs.date": "日期", "docs.kind": "類型", "docs.item": "項目", "docs.link": "文件",
@@ -20,6 +22,9 @@ var messages = map[string]map[string]string{
 		"c.updates": "已議定的進度更新", "c.noupdates": "尚無公開的進度更新。", "c.evidence": "佐證", "c.delay": "延誤原因", "c.next": "下一步", "c.challenges": "挑戰",
 		"c.disputed": "有爭議的更新", "c.disputed.note": "公民社會對此更新有異議，兩方立場如下。", "c.position.gov": "政府立場", "c.position.cso": "公民社會立場", "c.agreedby": "議定者",
 		"c.period": "報告期間", "c.published": "公開於",
+		"cm.anonymous": "匿名留言", "cm.title": "公眾留言", "cm.none": "尚無留言。", "cm.count": "%d 則留言", "cm.add": "對此更新留言", "cm.text": "您的留言", "cm.lang": "留言使用的語言",
+		"cm.submit": "送出留言", "cm.thanks": "謝謝，您的留言已公開。", "cm.hidden": "此留言已由管理者隱藏，理由：%s", "cm.redacted": "部分內容已由管理者遮蔽，理由：%s", "cm.by": "留言者", "cm.back": "回到承諾頁面",
+		"cm.intro": "任何人都可以對已議定或有爭議的進度更新留言，不需帳號。留言會公開顯示；請勿留下個人資料。",
 		"qa.title": "問與答", "qa.none": "尚無提問。", "qa.ask": "提出問題", "qa.text": "您的問題", "qa.name": "顯示名稱（選填）", "qa.anonymous": "匿名提問",
 		"qa.email": "電子郵件（選填，不會公開，只用來通知您回覆）", "qa.website": "網站（請留空）", "qa.submit": "送出問題", "qa.asked": "提問於", "qa.by": "提問者", "qa.anon": "匿名",
 		"qa.status.open": "等待回覆", "qa.status.paused": "暫停：等待提問者補充", "qa.status.answered": "已回覆", "qa.status.late": "逾期未回覆", "qa.status.hidden": "已由管理者隱藏",
@@ -42,6 +47,8 @@ var messages = map[string]map[string]string{
 		"console.create": "建立帳號", "console.role": "角色（每行一個，例如 agency_editor:rcmp-grc）", "console.name": "姓名", "gov": "政府", "cso": "公民社會",
 	},
 	English: {
+		"console.comments": "Public comments", "console.planpick": "Action plan", "console.allowlist": "Sites that may embed widgets", "console.allowlist.intro": "Only these sites may frame the status widgets. Sites from the deployment's configuration can only be removed there.", "console.allowlist.add": "Add a site", "console.origin": "Site origin (such as https://www.example.gc.ca)", "console.source": "Added by", "console.source.config": "deployment configuration", "console.note": "Note", "console.action": "Action", "console.remove": "Remove",
+		"console.groups": "Working-group members", "console.groups.intro": "Each commitment's working group has government and civil-society members; an update is public once both sides agree it. After a change the member signs in again.", "console.groups.add": "Add a member", "console.groups.group": "Commitment", "console.groups.empty": "No members yet.",
 		"console.imports": "Import plans and holiday calendars", "console.file": "choose a file", "console.plan": "Action plan file (CSV or XLSX)", "console.calendar": "Holiday calendar", "console.format": "Format", "console.upload": "Upload",
 		"console.tokens": "API tokens", "console.token.name": "Token name", "console.token.secret": "New token (shown only this once; store it now):", "console.revoke": "Revoke", "console.revoked": "revoked",
 		"docs.title": "Document repository", "docs.intro": "Every piece of evidence, report and open-data file attached to public progress updates, by date.", "docs.none": "No documents yet.", "docs.date": "Date", "docs.kind": "Kind", "docs.item": "Item", "docs.link": "Document",
@@ -58,6 +65,9 @@ var messages = map[string]map[string]string{
 		"c.updates": "Agreed progress updates", "c.noupdates": "No public progress update yet.", "c.evidence": "Evidence", "c.delay": "Reason for delay", "c.next": "Next steps", "c.challenges": "Challenges",
 		"c.disputed": "Disputed updates", "c.disputed.note": "Civil society disputes this update; both positions are shown.", "c.position.gov": "Government position", "c.position.cso": "Civil society position", "c.agreedby": "Agreed by",
 		"c.period": "Reporting period", "c.published": "Published",
+		"cm.anonymous": "Comment anonymously", "cm.title": "Public comments", "cm.none": "No comments yet.", "cm.count": "%d comments", "cm.add": "Comment on this update", "cm.text": "Your comment", "cm.lang": "Language of your comment",
+		"cm.submit": "Post comment", "cm.thanks": "Thank you, your comment is published.", "cm.hidden": "A moderator hid this comment. Reason: %s", "cm.redacted": "A moderator removed part of this comment. Reason: %s", "cm.by": "By", "cm.back": "Back to the commitment",
+		"cm.intro": "Anyone may comment on an agreed or disputed update, without an account. Comments are public; do not include personal details.",
 		"qa.title": "Questions and answers", "qa.none": "No questions yet.", "qa.ask": "Ask a question", "qa.text": "Your question", "qa.name": "Display name (optional)", "qa.anonymous": "Ask anonymously",
 		"qa.email": "Email (optional, never published, only to tell you about the answer)", "qa.website": "Website (leave empty)", "qa.submit": "Send question", "qa.asked": "Asked", "qa.by": "Asked by", "qa.anon": "anonymous",
 		"qa.status.open": "Awaiting an answer", "qa.status.paused": "Paused: waiting for the asker", "qa.status.answered": "Answered", "qa.status.late": "Overdue", "qa.status.hidden": "Hidden by a moderator",
@@ -80,6 +90,8 @@ var messages = map[string]map[string]string{
 		"console.create": "Create account", "console.role": "Roles (one a line, e.g. agency_editor:rcmp-grc)", "console.name": "Name", "gov": "government", "cso": "civil society",
 	},
 	French: {
+		"console.comments": "Commentaires du public", "console.planpick": "Plan d’action", "console.allowlist": "Sites autorisés à intégrer les widgets", "console.allowlist.intro": "Seuls ces sites peuvent intégrer les widgets d’état. Les sites venant de la configuration du déploiement ne se retirent que là.", "console.allowlist.add": "Ajouter un site", "console.origin": "Origine du site (par exemple https://www.example.gc.ca)", "console.source": "Ajouté par", "console.source.config": "configuration du déploiement", "console.note": "Note", "console.action": "Action", "console.remove": "Retirer",
+		"console.groups": "Membres des groupes de travail", "console.groups.intro": "Le groupe de travail de chaque engagement réunit le gouvernement et la société civile ; une mise à jour devient publique quand les deux côtés l’approuvent. Après un changement, le membre se reconnecte.", "console.groups.add": "Ajouter un membre", "console.groups.group": "Engagement", "console.groups.empty": "Aucun membre pour l’instant.",
 		"console.imports": "Importer des plans et des calendriers de congés", "console.file": "choisissez un fichier", "console.plan": "Fichier du plan d’action (CSV ou XLSX)", "console.calendar": "Calendrier des congés", "console.format": "Format", "console.upload": "Téléverser",
 		"console.tokens": "Jetons d’API", "console.token.name": "Nom du jeton", "console.token.secret": "Nouveau jeton (affiché cette seule fois ; conservez-le maintenant) :", "console.revoke": "Révoquer", "console.revoked": "révoqué",
 		"docs.title": "Répertoire des documents", "docs.intro": "Toutes les preuves, rapports et fichiers de données ouvertes joints aux mises à jour publiques, par date.", "docs.none": "Aucun document pour l’instant.", "docs.date": "Date", "docs.kind": "Type", "docs.item": "Élément", "docs.link": "Document",
@@ -96,6 +108,9 @@ var messages = map[string]map[string]string{
 		"c.updates": "Mises à jour convenues", "c.noupdates": "Aucune mise à jour publique pour l’instant.", "c.evidence": "Preuves", "c.delay": "Raison du retard", "c.next": "Prochaines étapes", "c.challenges": "Difficultés",
 		"c.disputed": "Mises à jour contestées", "c.disputed.note": "La société civile conteste cette mise à jour ; les deux positions sont affichées.", "c.position.gov": "Position du gouvernement", "c.position.cso": "Position de la société civile", "c.agreedby": "Convenue par",
 		"c.period": "Période de rapport", "c.published": "Publiée",
+		"cm.anonymous": "Commenter anonymement", "cm.title": "Commentaires du public", "cm.none": "Aucun commentaire pour l’instant.", "cm.count": "%d commentaires", "cm.add": "Commenter cette mise à jour", "cm.text": "Votre commentaire", "cm.lang": "Langue de votre commentaire",
+		"cm.submit": "Publier le commentaire", "cm.thanks": "Merci, votre commentaire est publié.", "cm.hidden": "Un modérateur a masqué ce commentaire. Motif : %s", "cm.redacted": "Un modérateur a retiré une partie de ce commentaire. Motif : %s", "cm.by": "Par", "cm.back": "Retour à l’engagement",
+		"cm.intro": "Tout le monde peut commenter une mise à jour convenue ou contestée, sans compte. Les commentaires sont publics ; n’y mettez pas de renseignements personnels.",
 		"qa.title": "Questions et réponses", "qa.none": "Aucune question pour l’instant.", "qa.ask": "Poser une question", "qa.text": "Votre question", "qa.name": "Nom affiché (facultatif)", "qa.anonymous": "Poser la question anonymement",
 		"qa.email": "Courriel (facultatif, jamais publié, seulement pour vous avertir de la réponse)", "qa.website": "Site web (laisser vide)", "qa.submit": "Envoyer la question", "qa.asked": "Posée le", "qa.by": "Posée par", "qa.anon": "anonyme",
 		"qa.status.open": "En attente de réponse", "qa.status.paused": "En pause : en attente de précisions", "qa.status.answered": "Répondue", "qa.status.late": "En retard", "qa.status.hidden": "Masquée par la modération",

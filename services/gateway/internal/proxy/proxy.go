@@ -18,7 +18,7 @@ import (
 // Target names the service a path goes to ("" when none).
 func Target(path string) string {
 	switch {
-	case isQuestions(path):
+	case isQuestions(path), isComments(path):
 		return "qa"
 	case under(path, "/api/v1/plans"), under(path, "/api/v1/admin"):
 		return "commitments"
@@ -48,6 +48,18 @@ func isQuestions(path string) bool {
 	}
 	parts := strings.Split(rest, "/")
 	return len(parts) >= 4 && parts[1] == "commitments" && parts[3] == "questions"
+}
+
+// isComments matches /api/v1/plans/:plan/commitments/:code/comments[/...]
+// and /api/v1/plans/:plan/commitments/:code/updates/:update/comments.
+func isComments(path string) bool {
+	rest, ok := strings.CutPrefix(path, "/api/v1/plans/")
+	if !ok {
+		return false
+	}
+	parts := strings.Split(rest, "/")
+	return len(parts) >= 4 && parts[1] == "commitments" &&
+		(parts[3] == "comments" || (len(parts) >= 6 && parts[3] == "updates" && parts[5] == "comments"))
 }
 
 // Proxy forwards requests to the services.

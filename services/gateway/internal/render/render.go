@@ -65,6 +65,12 @@ var funcs = template.FuncMap{
 	// (the CSP forbids inline styles).
 	"arr":   func(xs ...any) []any { return xs },
 	"deref": func(b *bool) bool { return b != nil && *b },
+	"deref_s": func(s *string) string {
+		if s == nil {
+			return ""
+		}
+		return *s
+	},
 	"pct": func(n int) int {
 		if n < 0 {
 			n = 0

@@ -305,6 +305,42 @@ func (c *Client) AskQuestion(ctx context.Context, plan, code, clientIP string, a
 	return &out.Question, nil
 }
 
+func commentsPath(plan, code string) string {
+	return "/api/v1/plans/" + esc(plan) + "/commitments/" + esc(code) + "/comments"
+}
+
+// Comments lists the public comments on the published updates of a commitment.
+func (c *Client) Comments(ctx context.Context, plan, code string) ([]Comment, error) {
+	var out struct {
+		Comments []Comment `json:"comments"`
+	}
+	err := c.do(ctx, Call{Base: c.URLs.QA, Path: commentsPath(plan, code)}, &out)
+	return out.Comments, err
+}
+
+// PostComment posts a citizen's comment on a published update.
+func (c *Client) PostComment(ctx context.Context, plan, code, update, clientIP string, f CommentForm) (*Comment, error) {
+	var out struct {
+		Comment Comment `json:"comment"`
+	}
+	path := "/api/v1/plans/" + esc(plan) + "/commitments/" + esc(code) + "/updates/" + esc(update) + "/comments"
+	if err := c.do(ctx, Call{Method: http.MethodPost, Base: c.URLs.QA, Path: path, Body: f, ClientIP: clientIP}, &out); err != nil {
+		return nil, err
+	}
+	return &out.Comment, nil
+}
+
+// CommentAction is a moderator's action on a comment ("hide", "redact").
+func (c *Client) CommentAction(ctx context.Context, token, plan, code, id, action string, body any) (*Comment, error) {
+	var out struct {
+		Comment Comment `json:"comment"`
+	}
+	if err := c.do(ctx, Call{Method: http.MethodPost, Base: c.URLs.QA, Path: commentsPath(plan, code) + "/" + esc(id) + "/" + action, Body: body, Token: token}, &out); err != nil {
+		return nil, err
+	}
+	return &out.Comment, nil
+}
+
 // QuestionAction is a staff action on a question ("answers", "pause",
 // "resume", "assign", "extend", "hide", "redact") with its JSON body.
 func (c *Client) QuestionAction(ctx context.Context, token, plan, code, id, action string, body any) (*Question, error) {
@@ -342,4 +378,35 @@ func (c *Client) ImportCalendar(ctx context.Context, token, format string, file 
 	err := c.do(ctx, Call{Method: http.MethodPost, Base: c.URLs.QA, Path: "/api/v1/qa/calendar/import",
 		Query: url.Values{"format": {format}}, Body: file, Token: token, ContentType: "application/octet-stream"}, &out)
 	return out, err
+}
+
+// EmbedOrigin is one site allowed to frame the widgets.
+type EmbedOrigin struct {
+	Origin  string     `json:"origin"`
+	Source  string     `json:"source"` // "config" (EMBED_ALLOWED_ORIGINS) or "console"
+	AddedBy string     `json:"added_by,omitempty"`
+	AddedAt *time.Time `json:"added_at,omitempty"`
+	Note    string     `json:"note,omitempty"`
+}
+
+const allowlistPath = "/api/v1/dashboards/embed/allowlist"
+
+// EmbedAllowlist lists the sites allowed to frame the widgets.
+func (c *Client) EmbedAllowlist(ctx context.Context, token string) ([]EmbedOrigin, error) {
+	var out struct {
+		Origins []EmbedOrigin `json:"origins"`
+	}
+	err := c.do(ctx, Call{Base: c.URLs.Dashboards, Path: allowlistPath, Token: token}, &out)
+	return out.Origins, err
+}
+
+// AllowEmbedOrigin adds a site to the embed allowlist.
+func (c *Client) AllowEmbedOrigin(ctx context.Context, token, origin, note string) error {
+	return c.do(ctx, Call{Method: http.MethodPost, Base: c.URLs.Dashboards, Path: allowlistPath, Token: token,
+		Body: map[string]string{"origin": origin, "note": note}}, nil)
+}
+
+// RemoveEmbedOrigin removes a site the console added.
+func (c *Client) RemoveEmbedOrigin(ctx context.Context, token, origin string) error {
+	return c.do(ctx, Call{Method: http.MethodDelete, Base: c.URLs.Dashboards, Path: allowlistPath + "/" + url.PathEscape(origin), Token: token}, nil)
 }

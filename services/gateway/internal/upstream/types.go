@@ -263,6 +263,39 @@ type Question struct {
 }
 
 // Ask is the body of a new question.
+// Comment is a public comment on a published update.
+type Comment struct {
+	ID           string     `json:"id"`
+	Plan         string     `json:"plan"`
+	Commitment   string     `json:"commitment"`
+	Update       string     `json:"update"`
+	Item         string     `json:"item"`
+	Text         *string    `json:"text"`
+	Language     string     `json:"language"`
+	DisplayName  *string    `json:"display_name"`
+	CreatedAt    time.Time  `json:"created_at"`
+	State        string     `json:"state"`
+	HiddenReason *string    `json:"hidden_reason"`
+	Redacted     bool       `json:"redacted"`
+	Redactions   []Redacted `json:"redactions"`
+}
+
+// Redacted is one moderation step with its public reason.
+type Redacted struct {
+	Reason string    `json:"reason"`
+	By     string    `json:"by"`
+	At     time.Time `json:"at"`
+}
+
+// CommentForm is a citizen's comment.
+type CommentForm struct {
+	Text        string `json:"text"`
+	Language    string `json:"language"`
+	DisplayName string `json:"display_name,omitempty"`
+	Anonymous   bool   `json:"anonymous,omitempty"`
+	Website     string `json:"website,omitempty"`
+}
+
 type Ask struct {
 	Text        string `json:"text"`
 	Language    string `json:"language"`

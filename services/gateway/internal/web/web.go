@@ -56,6 +56,8 @@ func (s *Server) Routes(g *gin.RouterGroup) {
 	g.GET("/plans/:plan/commitments/:code/feed.atom", s.commitmentFeed)
 	g.POST("/plans/:plan/commitments/:code/questions", s.ask)
 	g.POST("/plans/:plan/commitments/:code/subscribe", s.subscribe)
+	g.GET("/plans/:plan/commitments/:code/updates/:update", s.updatePage)
+	g.POST("/plans/:plan/commitments/:code/updates/:update/comments", s.comment)
 }
 
 func (s *Server) page(c *gin.Context, title string, data any) *render.Page {
@@ -234,6 +236,8 @@ type commitmentData struct {
 	CanSubscribe bool
 	CSRF         string
 	Form         upstream.Ask
+	// Comments are the public comments by update id.
+	Comments map[string][]upstream.Comment
 }
 
 func (s *Server) loadCommitment(ctx context.Context, planID, code string) (*upstream.Plan, *upstream.Commitment, error) {
@@ -400,6 +404,9 @@ func (s *Server) commitmentPage(ctx context.Context, v view, csrf string, form u
 	if err != nil && !errors.Is(err, upstream.ErrNotConfigured) {
 		return nil, err
 	}
+	if data.Comments, err = s.commentsByUpdate(ctx, p.Plan.ID, cm.Code); err != nil {
+		return nil, err
+	}
 	now := s.Now()
 	for _, q := range qs {
 		data.Questions = append(data.Questions, questionRow(q, now))
@@ -486,24 +493,30 @@ func (s *Server) ask(c *gin.Context) {
 	if err != nil {
 		var ue *upstream.Error
 		if errors.As(err, &ue) && ue.Status < 500 && ue.Status != http.StatusNotFound {
-			msgs := []string{ue.Message}
-			if len(ue.Fields) > 0 {
-				msgs = msgs[:0]
-				for _, f := range ue.Fields {
-					msgs = append(msgs, i18n.FieldError(lang, f.Field, f.Message))
-				}
-			}
-			if ue.Status == http.StatusTooManyRequests {
-				msgs = []string{i18n.T(lang, "error.rate")}
-			}
 			form.Email = "" // never echo an address back into a page
-			s.renderCommitment(c, ue.Status, msgs, form)
+			s.renderCommitment(c, ue.Status, formErrors(lang, ue), form)
 			return
 		}
 		s.fail(c, err)
 		return
 	}
 	c.Redirect(http.StatusSeeOther, "/plans/"+url.PathEscape(c.Param("plan"))+"/commitments/"+url.PathEscape(c.Param("code"))+"?lang="+lang+"&asked=1#questions")
+}
+
+// formErrors says a service's refusal of a public form in lang: each field
+// by its label, a rate limit as such.
+func formErrors(lang string, ue *upstream.Error) []string {
+	if ue.Status == http.StatusTooManyRequests {
+		return []string{i18n.T(lang, "error.rate")}
+	}
+	if len(ue.Fields) == 0 {
+		return []string{ue.Message}
+	}
+	msgs := make([]string, 0, len(ue.Fields))
+	for _, f := range ue.Fields {
+		msgs = append(msgs, i18n.FieldError(lang, f.Field, f.Message))
+	}
+	return msgs
 }
 
 func (s *Server) subscribe(c *gin.Context) {

@@ -27,8 +27,14 @@ var seedOnce sync.Once
 // apiPost posts JSON; it runs on seeding goroutines, so failures are
 // reported with Errorf and the caller stops.
 func apiPost(tb testing.TB, token, path string, body any) map[string]any {
+	return apiDo(tb, http.MethodPost, token, path, body)
+}
+
+// apiDo sends a JSON request and returns the decoded answer (nil, with an
+// error reported, on a refusal).
+func apiDo(tb testing.TB, method, token, path string, body any) map[string]any {
 	b, _ := json.Marshal(body)
-	req, _ := http.NewRequest(http.MethodPost, stack.base+path, bytes.NewReader(b))
+	req, _ := http.NewRequest(method, stack.base+path, bytes.NewReader(b))
 	req.Header.Set("Content-Type", "application/json")
 	if token != "" {
 		req.Header.Set("Authorization", "Bearer "+token)
@@ -41,7 +47,7 @@ func apiPost(tb testing.TB, token, path string, body any) map[string]any {
 	defer resp.Body.Close()
 	raw, _ := io.ReadAll(resp.Body)
 	if resp.StatusCode >= 300 {
-		tb.Errorf("POST %s: %d %s", path, resp.StatusCode, raw)
+		tb.Errorf("%s %s: %d %s", method, path, resp.StatusCode, raw)
 		return nil
 	}
 	var out map[string]any

@@ -166,7 +166,7 @@ func TestBrowserCitizenAsksInChineseAndTheAgencyAnswers(t *testing.T) {
 	}
 	audit(t, citizen, axe, dir, "commitment")
 	for name, path := range map[string]string{"home": "/", "plan": "/plans/ca-nap6?lang=en", "search": "/search?q=" + "開放資料", "notfound": "/plans/nope",
-		"plan-fr": "/plans/ca-nap6?lang=fr", "login": "/console/login?lang=zh-Hant"} {
+		"plan-fr": "/plans/ca-nap6?lang=fr", "login": "/console/login?lang=zh-Hant", "documents": "/plans/ca-nap6/documents?lang=en"} {
 		do(t, citizen, name, chromedp.Navigate(stack.base+path), chromedp.WaitReady(chromedp.CSS("main")))
 		audit(t, citizen, axe, dir, name)
 	}

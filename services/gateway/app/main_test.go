@@ -120,7 +120,7 @@ func startStack(ctx context.Context, mongoURI, redisURL string) (func(), error) 
 	}
 	set, err := app.LoadSettings(func(k string) string {
 		return map[string]string{"GATEWAY_COMMITMENTS_URL": base, "GATEWAY_UPDATES_URL": base, "GATEWAY_DASHBOARDS_URL": base,
-			"GATEWAY_QA_URL": base, "GATEWAY_PROXY": "false", "GATEWAY_FORM_LIMIT": "10000"}[k]
+			"GATEWAY_QA_URL": base, "GATEWAY_REPORTING_URL": base, "GATEWAY_PROXY": "false", "GATEWAY_FORM_LIMIT": "10000"}[k]
 	})
 	if err != nil {
 		return nil, err

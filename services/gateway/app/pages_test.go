@@ -348,3 +348,66 @@ func errorList(body string) string {
 	}
 	return body[i:min(len(body), i+600)]
 }
+
+// The PoC records each commitment's OGP values in the SAR sections: the
+// plan page shows them and filters by them. The document repository lists
+// the reports the PoC published, with their checksums, and links to the
+// current drafts of the SAR and of each period's joint progress update.
+func TestOGPValuesFilterThePlanAndReportsAreInTheRepository(t *testing.T) {
+	_, poc, err := stack.process.Tokens.Create(t.Context(), "Values PoC", "test", []auth.Role{{Kind: auth.KindPoC}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sections := map[string]any{"commitments": map[string]any{
+		"C01": map[string]any{"ogp_values": []string{"civic_participation", "public_accountability"}},
+		"C02": map[string]any{"ogp_values": []string{"access_to_information"}},
+	}}
+	apiDo(t, http.MethodPut, poc, "/api/v1/reporting/plans/ca-nap6/sar/sections", sections)
+	b := newBrowser(t)
+	var civic page
+	eventually(t, "the plan filtered by civic participation", func() bool {
+		civic = b.get("/plans/ca-nap6?lang=en&value=civic_participation")
+		return strings.Contains(civic.body, "Civic participation") && strings.Contains(civic.body, "/commitments/C01?")
+	})
+	if strings.Contains(civic.body, "/commitments/C02?") || strings.Contains(civic.body, "/commitments/C03?") {
+		t.Error("the civic-participation filter lists commitments without that value")
+	}
+	if !strings.Contains(civic.body, `<option value="civic_participation" selected>`) {
+		t.Error("the value filter does not show the chosen value")
+	}
+	if fr := b.get("/plans/ca-nap6?lang=fr"); !strings.Contains(fr.body, "Accès à l’information") || !strings.Contains(fr.body, "/commitments/C03?") {
+		t.Error("the unfiltered French plan page lacks the values or a commitment")
+	}
+
+	// A draft SAR becomes a version; the PoC publishes it.
+	if r, err := http.Get(stack.base + "/api/v1/reporting/plans/ca-nap6/sar?format=html&lang=en"); err != nil || r.StatusCode != http.StatusOK {
+		t.Fatalf("SAR draft: %v %v", r, err)
+	}
+	var vs struct {
+		Versions []struct {
+			ID   string `json:"id"`
+			Kind string `json:"kind"`
+		} `json:"versions"`
+	}
+	getJSON(t, "/api/v1/reporting/plans/ca-nap6/versions", &vs)
+	vid := ""
+	for _, v := range vs.Versions {
+		if v.Kind == "sar" && strings.HasPrefix(v.ID, "sar-en-") {
+			vid = v.ID
+		}
+	}
+	if vid == "" {
+		t.Fatalf("no SAR version: %+v", vs)
+	}
+	apiDo(t, http.MethodPost, poc, "/api/v1/reporting/plans/ca-nap6/versions/"+vid+"/publish", nil)
+	docs := b.get("/plans/ca-nap6/documents?lang=en")
+	for _, want := range []string{"Published reports", "Self-assessment report (SAR)", "/api/v1/reporting/plans/ca-nap6/versions/" + vid + "?format=docx", "SHA-256",
+		"/api/v1/reporting/plans/ca-nap6/sar?format=html&amp;lang=fr", "/api/v1/reporting/plans/ca-nap6/periods/2026-06/progress?format=html&amp;lang=en"} {
+		if !strings.Contains(docs.body, want) {
+			t.Errorf("the document repository lacks %q", want)
+		}
+	}
+	if strings.Contains(docs.body, "/periods/2029-12/progress") {
+		t.Error("the repository links a period that has not begun")
+	}
+}

@@ -410,3 +410,65 @@ func (c *Client) AllowEmbedOrigin(ctx context.Context, token, origin, note strin
 func (c *Client) RemoveEmbedOrigin(ctx context.Context, token, origin string) error {
 	return c.do(ctx, Call{Method: http.MethodDelete, Base: c.URLs.Dashboards, Path: allowlistPath + "/" + url.PathEscape(origin), Token: token}, nil)
 }
+
+// ReportDocument is a published report version.
+type ReportDocument struct {
+	ID          string            `json:"id"`
+	Kind        string            `json:"kind"` // "sar" or "progress"
+	Period      string            `json:"period,omitempty"`
+	Language    string            `json:"language"`
+	Version     int               `json:"version"`
+	PublishedAt *time.Time        `json:"published_at,omitempty"`
+	Files       map[string]string `json:"files_sha256,omitempty"`
+	Final       bool              `json:"final"`
+	Links       map[string]string `json:"links"`
+}
+
+// ReportPeriod is one reporting period of a plan.
+type ReportPeriod struct {
+	ID    string    `json:"id"`
+	Start string    `json:"start"`
+	End   string    `json:"end"`
+	From  time.Time `json:"from"`
+	To    time.Time `json:"to"`
+}
+
+func reportingPath(plan, rest string) string { return "/api/v1/reporting/plans/" + esc(plan) + rest }
+
+// ReportDocuments lists a plan's published reports.
+func (c *Client) ReportDocuments(ctx context.Context, plan string) ([]ReportDocument, error) {
+	var out struct {
+		Documents []ReportDocument `json:"documents"`
+	}
+	err := c.do(ctx, Call{Base: c.URLs.Reporting, Path: reportingPath(plan, "/documents")}, &out)
+	return out.Documents, err
+}
+
+// ReportPeriods lists a plan's reporting periods.
+func (c *Client) ReportPeriods(ctx context.Context, plan string) ([]ReportPeriod, error) {
+	var out struct {
+		Periods []ReportPeriod `json:"periods"`
+	}
+	err := c.do(ctx, Call{Base: c.URLs.Reporting, Path: reportingPath(plan, "/periods")}, &out)
+	return out.Periods, err
+}
+
+// OGPValues gives each commitment's OGP values, as the PoC set them in the
+// self-assessment report's sections (the plan file does not carry them).
+func (c *Client) OGPValues(ctx context.Context, plan string) (map[string][]string, error) {
+	var out struct {
+		Sections struct {
+			Commitments map[string]struct {
+				OGPValues []string `json:"ogp_values"`
+			} `json:"commitments"`
+		} `json:"sections"`
+	}
+	if err := c.do(ctx, Call{Base: c.URLs.Reporting, Path: reportingPath(plan, "/sar/sections")}, &out); err != nil {
+		return nil, err
+	}
+	vals := map[string][]string{}
+	for code, cs := range out.Sections.Commitments {
+		vals[code] = cs.OGPValues
+	}
+	return vals, nil
+}

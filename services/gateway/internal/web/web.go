@@ -121,6 +121,8 @@ type CommitmentRow struct {
 	Reason  string
 	Percent int
 	Orgs    []upstream.Org
+	// Values are the OGP values the commitment serves (from the SAR sections).
+	Values []string
 }
 
 type planData struct {
@@ -129,7 +131,21 @@ type planData struct {
 	Agencies []upstream.Org
 	Status   string
 	Agency   string
+	Value    string
 	Lights   []string
+	Values   []string
+}
+
+// ogpValues are the OGP values a commitment may serve, in OGP's order.
+var ogpValues = []string{"access_to_information", "civic_participation", "public_accountability", "technology_and_innovation"}
+
+func hasValue(vs []string, v string) bool {
+	for _, x := range vs {
+		if x == v {
+			return true
+		}
+	}
+	return false
 }
 
 func allOrgs(cm upstream.Commitment) []upstream.Org {
@@ -166,10 +182,17 @@ func (s *Server) plan(c *gin.Context) {
 			dash[dc.Code] = dc
 		}
 	}
-	data := planData{Plan: p, Status: c.Query("status"), Agency: c.Query("agency"), Lights: []string{"green", "amber", "red", "grey"}}
+	data := planData{Plan: p, Status: c.Query("status"), Agency: c.Query("agency"), Value: c.Query("value"),
+		Lights: []string{"green", "amber", "red", "grey"}, Values: ogpValues}
+	// Values are optional: a plan whose PoC has not filled them, or a
+	// deployment without reporting, lists every commitment unfiltered.
+	values, err := s.Client.OGPValues(ctx, p.Plan.ID)
+	if err != nil && !errors.Is(err, upstream.ErrNotConfigured) && !upstream.IsNotFound(err) {
+		s.Logger.WarnContext(ctx, "OGP values unavailable", "plan", p.Plan.ID, "error", err)
+	}
 	seen := map[string]bool{}
 	for _, cm := range p.Commitments {
-		row := CommitmentRow{C: cm, Light: "grey", Orgs: allOrgs(cm)}
+		row := CommitmentRow{C: cm, Light: "grey", Orgs: allOrgs(cm), Values: values[cm.Code]}
 		if dc, ok := dash[cm.Code]; ok {
 			row.Light, row.Reason, row.Percent = dc.Light.Light, dc.Light.Reason, dc.PercentComplete
 		}
@@ -183,6 +206,9 @@ func (s *Server) plan(c *gin.Context) {
 			continue
 		}
 		if data.Agency != "" && !hasOrg(row.Orgs, data.Agency) {
+			continue
+		}
+		if data.Value != "" && !hasValue(row.Values, data.Value) {
 			continue
 		}
 		data.Rows = append(data.Rows, row)

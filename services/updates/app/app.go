@@ -15,26 +15,34 @@ import (
 	"github.com/kept-ogp/kept/services/kit/stream"
 	"github.com/kept-ogp/kept/services/updates/internal/api"
 	"github.com/kept-ogp/kept/services/updates/internal/items"
+	"github.com/kept-ogp/kept/services/updates/internal/plans"
 	"github.com/kept-ogp/kept/services/updates/internal/progress"
 )
 
 // Name is the service name; its database defaults to kept_updates.
 const Name = "updates"
 
-// CommitmentsStream is the stream the item model is built from.
+// CommitmentsStream is the stream the item and plan models are built from.
 const CommitmentsStream = "kept:commitments"
+
+// PlansGroup is the consumer group on kept:commitments that keeps the plans'
+// languages and months. It is apart from the "updates" group so that it
+// starts at the beginning of the stream even where "updates" read the plan
+// events before the service kept plans.
+const PlansGroup = "updates-plans"
 
 // Service is the running updates service.
 type Service struct {
-	api      *api.Handler
-	relay    *outbox.Relay
-	consumer *stream.Consumer
-	logger   *slog.Logger
+	api       *api.Handler
+	relay     *outbox.Relay
+	consumers []*stream.Consumer
+	logger    *slog.Logger
 }
 
 // New builds the service on d.
 func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 	its := items.New(d.DB)
+	pls := plans.New(d.DB)
 	ups := progress.NewStore(d.DB)
 	if err := ups.EnsureIndexes(ctx); err != nil {
 		return nil, err
@@ -44,13 +52,16 @@ func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 	}
 	pub := stream.NewPublisher(d.Redis, progress.Stream, d.Config.StreamMaxLen)
 	relay := outbox.NewRelay(ups.Collection(), pub, 0, d.Logger)
-	h := &api.Handler{Items: its, Updates: ups, Verifier: d.Tokens, Relay: relay, Logger: d.Logger,
+	h := &api.Handler{Items: its, Plans: pls, Updates: ups, Verifier: d.Tokens, Relay: relay, Logger: d.Logger,
 		Now: time.Now, Zone: d.Config.TimeZone}
-	c := stream.NewConsumer(d.Redis, stream.ConsumerConfig{
-		Stream: CommitmentsStream, Group: Name, Consumer: d.Config.ConsumerName,
-		Metrics: d.StreamMetrics, Logger: d.Logger, TracerProvider: d.Tracing.Provider,
-	}, its.Apply)
-	return &Service{api: h, relay: relay, consumer: c, logger: d.Logger}, nil
+	consumer := func(group string, fn stream.Handler) *stream.Consumer {
+		return stream.NewConsumer(d.Redis, stream.ConsumerConfig{
+			Stream: CommitmentsStream, Group: group, Consumer: d.Config.ConsumerName,
+			Metrics: d.StreamMetrics, Logger: d.Logger, TracerProvider: d.Tracing.Provider,
+		}, fn)
+	}
+	cs := []*stream.Consumer{consumer(Name, its.Apply), consumer(PlansGroup, pls.Apply)}
+	return &Service{api: h, relay: relay, consumers: cs, logger: d.Logger}, nil
 }
 
 // Build matches runtime.Builder.
@@ -59,13 +70,19 @@ func Build(ctx context.Context, d runtime.Deps) (runtime.Service, error) { retur
 // Routes mounts the API.
 func (s *Service) Routes(r *gin.Engine) { s.api.Routes(r) }
 
-// Run consumes commitments events and relays the outbox until ctx is done.
+// Run consumes commitments events (items, and plans in their own group)
+// and relays the outbox until ctx is done.
 func (s *Service) Run(ctx context.Context) error {
+	runs := []func(context.Context) error{s.relay.Run}
+	for _, c := range s.consumers {
+		runs = append(runs, c.Run)
+	}
 	var wg sync.WaitGroup
-	errs := make([]error, 2)
-	wg.Add(2)
-	go func() { defer wg.Done(); errs[0] = s.consumer.Run(ctx) }()
-	go func() { defer wg.Done(); errs[1] = s.relay.Run(ctx) }()
+	errs := make([]error, len(runs))
+	for i, run := range runs {
+		wg.Add(1)
+		go func() { defer wg.Done(); errs[i] = run(ctx) }()
+	}
 	wg.Wait()
 	for _, err := range errs {
 		if err != nil {

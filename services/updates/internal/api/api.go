@@ -18,6 +18,7 @@ import (
 	"github.com/kept-ogp/kept/services/kit/httpserver"
 	"github.com/kept-ogp/kept/services/kit/mongox"
 	"github.com/kept-ogp/kept/services/updates/internal/items"
+	"github.com/kept-ogp/kept/services/updates/internal/plans"
 	"github.com/kept-ogp/kept/services/updates/internal/progress"
 )
 
@@ -33,7 +34,9 @@ type Flusher interface {
 
 // Handler serves the updates routes.
 type Handler struct {
-	Items    *items.Store
+	Items *items.Store
+	// Plans gives each plan's languages and months, checked on every post.
+	Plans    *plans.Store
 	Updates  *progress.Store
 	Verifier auth.Verifier
 	Relay    Flusher
@@ -111,7 +114,7 @@ func (h *Handler) post(c *gin.Context) {
 	}
 	if d.Plan == "" || d.Item == "" {
 		// Say what is missing before looking anything up.
-		h.invalid(c, d.Validate("", h.Now()))
+		h.invalid(c, d.Validate("", nil, h.Now()))
 		return
 	}
 	ctx := c.Request.Context()
@@ -130,8 +133,13 @@ func (h *Handler) post(c *gin.Context) {
 		auth.Forbid(c, fmt.Sprintf("%s is led by %s; your token edits for another organisation", it.Code, strings.Join(it.LeadOrgs, ", ")))
 		return
 	}
+	plan, err := h.plan(ctx, it.Plan)
+	if err != nil {
+		h.internal(c, err)
+		return
+	}
 	now := h.Now().UTC()
-	if err := d.Validate(it.Due, now.In(h.Zone)); err != nil {
+	if err := d.Validate(it.Due, plan, now.In(h.Zone)); err != nil {
 		h.invalid(c, err)
 		return
 	}
@@ -144,6 +152,21 @@ func (h *Handler) post(c *gin.Context) {
 		return
 	}
 	c.JSON(http.StatusCreated, gin.H{"update": u})
+}
+
+// plan returns what a draft is checked against from plan id, or nil while
+// the plan's event has not been read: the item is known, so the plan exists,
+// and the update is not refused for what the service has yet to learn.
+func (h *Handler) plan(ctx context.Context, id string) (*progress.Plan, error) {
+	p, err := h.Plans.Get(ctx, id)
+	if errors.Is(err, plans.ErrNotFound) {
+		h.Logger.DebugContext(ctx, "plan not known yet; the update's languages and period are not checked against it", "plan", id)
+		return nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return &progress.Plan{ID: p.ID, Languages: p.Languages, Start: p.Start, End: p.End}, nil
 }
 
 // agencyFor picks the lead organisation the principal posts for.

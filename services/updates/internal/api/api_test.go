@@ -24,6 +24,7 @@ import (
 	"github.com/kept-ogp/kept/services/kit/stream"
 	"github.com/kept-ogp/kept/services/updates/internal/api"
 	"github.com/kept-ogp/kept/services/updates/internal/items"
+	"github.com/kept-ogp/kept/services/updates/internal/plans"
 	"github.com/kept-ogp/kept/services/updates/internal/progress"
 )
 
@@ -60,6 +61,8 @@ type harness struct {
 	t       *testing.T
 	h       http.Handler
 	updates *progress.Store
+	plans   *plans.Store
+	items   *items.Store
 	tokens  *auth.Store
 	pub     *published
 }
@@ -108,12 +111,26 @@ func seedItems(t *testing.T, st *items.Store) {
 	}
 }
 
+// seedPlan applies the plan event of an import of plan id at version, the
+// plan running from 2025-01 to 2029-12 in langs.
+func seedPlan(t *testing.T, st *plans.Store, id string, version int64, langs ...string) {
+	t.Helper()
+	env := stream.NewEnvelope(context.Background(), "commitments", "commitments.plan.upserted", id, version)
+	env.Body = &eventsv1.Envelope_PlanUpserted{PlanUpserted: &eventsv1.PlanUpserted{PlanId: id, Title: lt("Plan"),
+		Start: "2025-01", End: "2029-12", Languages: langs, CommitmentCodes: []string{"C01", "C04"}, Revision: version}}
+	if err := st.Apply(context.Background(), env); err != nil {
+		t.Fatal(err)
+	}
+}
+
 func setup(t *testing.T) *harness {
 	t.Helper()
 	gin.SetMode(gin.TestMode)
 	db := newDB(t, "updates")
 	its := items.New(db)
 	seedItems(t, its)
+	pls := plans.New(db)
+	seedPlan(t, pls, "ca-nap6", 1, "en", "fr")
 	ups := progress.NewStore(db)
 	if err := ups.EnsureIndexes(context.Background()); err != nil {
 		t.Fatal(err)
@@ -121,11 +138,11 @@ func setup(t *testing.T) *harness {
 	tokens := auth.NewStore(newDB(t, "auth"))
 	logger := slog.New(slog.NewTextHandler(io.Discard, nil))
 	pub := &published{}
-	h := &api.Handler{Items: its, Updates: ups, Verifier: tokens, Relay: outbox.NewRelay(ups.Collection(), pub, time.Hour, logger),
+	h := &api.Handler{Items: its, Plans: pls, Updates: ups, Verifier: tokens, Relay: outbox.NewRelay(ups.Collection(), pub, time.Hour, logger),
 		Logger: logger, Now: clock(), Zone: time.UTC}
 	r := gin.New()
 	h.Routes(r)
-	return &harness{t: t, h: r, updates: ups, tokens: tokens, pub: pub}
+	return &harness{t: t, h: r, updates: ups, plans: pls, items: its, tokens: tokens, pub: pub}
 }
 
 func (e *harness) token(name string, roles ...auth.Role) string {

@@ -128,7 +128,7 @@ func TestDisputeNeedsAReasonAndPublishesAsDisputed(t *testing.T) {
 			t.Errorf("dispute with reason %v = %v, want a reason field error", reason, err)
 		}
 	}
-	if err := u.Dispute(cso, "", Text{"EN": "No."}, at); err == nil {
+	if err := u.Dispute(cso, "", Text{"en_CA": "No."}, at); err == nil {
 		t.Error("a reason keyed by a bad language tag was accepted")
 	}
 	if u.State != StateDraft || len(u.Disputes) != 0 {
@@ -181,5 +181,17 @@ func TestGovernmentMayDisputeToo(t *testing.T) {
 	}
 	if u.State != StateDisputed || u.Disputes[0].Side != auth.SideGovernment {
 		t.Errorf("state %s disputes %+v", u.State, u.Disputes)
+	}
+}
+
+// A reason's tag is matched case-insensitively and stored in the conventional
+// case ("FR" is "fr").
+func TestDisputeReasonTagIsStoredInConventionalCase(t *testing.T) {
+	u := draftUpdate()
+	if err := u.Dispute(cso, "", Text{"FR": "Le texte est inexact."}, at); err != nil {
+		t.Fatal(err)
+	}
+	if r := u.Disputes[0].Reason; len(r) != 1 || r["fr"] != "Le texte est inexact." {
+		t.Errorf("reason stored as %v, want it under fr", r)
 	}
 }

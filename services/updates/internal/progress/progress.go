@@ -6,8 +6,10 @@ package progress
 
 import (
 	"fmt"
+	"maps"
 	"net/url"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -111,8 +113,71 @@ const (
 
 var (
 	periodRE = regexp.MustCompile(`^\d{4}-(0[1-9]|1[0-2])$`)
-	langRE   = regexp.MustCompile(`^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
+	// langRE is the shape of a BCP 47 tag, in any case (tags are
+	// case-insensitive): a language, then subtags of 2 to 8 letters or digits.
+	langRE = regexp.MustCompile(`^[A-Za-z]{2,3}(-[A-Za-z0-9]{2,8})*$`)
 )
+
+// Plan is what a draft is checked against from its plan. A nil *Plan (the
+// plan's event not read yet) skips these checks.
+type Plan struct {
+	ID        string
+	Languages []string
+	// Start and End are the plan's first and last months, YYYY-MM; the period
+	// is not checked when either is missing or malformed.
+	Start, End string
+}
+
+// language finds tag among the plan's languages and returns it in the plan's
+// own spelling. Tags compare case-insensitively, as BCP 47 says ("zh-hant" is
+// "zh-Hant"). A tag more specific than a plan language falls back to it, as
+// in RFC 4647 lookup: "en-CA" is stored as "en" when the plan has "en" and
+// not "en-CA". We map it rather than keep "en-CA" because the site, the
+// dashboards and the reports pick text by the plan's own tags: text filed
+// under "en-CA" would be missing from the plan's English pages and reports.
+func (p *Plan) language(tag string) (string, bool) {
+	for t := tag; ; {
+		for _, l := range p.Languages {
+			if strings.EqualFold(l, t) {
+				return l, true
+			}
+		}
+		i := strings.LastIndexByte(t, '-')
+		if i < 0 {
+			return "", false
+		}
+		t = t[:i]
+	}
+}
+
+// conventionalCase writes a well-formed tag in BCP 47's conventional case
+// (RFC 5646 section 2.1.1): the language in lower case, a script in title
+// case, a region in upper case, anything else in lower case: "EN-us" is
+// "en-US", "zh-hant" "zh-Hant". It is how a tag is stored while the plan's
+// own spelling is not known.
+func conventionalCase(tag string) string {
+	parts := strings.Split(tag, "-")
+	for i, p := range parts {
+		switch {
+		case i > 0 && len(p) == 2:
+			parts[i] = strings.ToUpper(p)
+		case i > 0 && len(p) == 4 && isLetters(p):
+			parts[i] = strings.ToUpper(p[:1]) + strings.ToLower(p[1:])
+		default:
+			parts[i] = strings.ToLower(p)
+		}
+	}
+	return strings.Join(parts, "-")
+}
+
+func isLetters(s string) bool {
+	for _, r := range s {
+		if (r < 'a' || r > 'z') && (r < 'A' || r > 'Z') {
+			return false
+		}
+	}
+	return true
+}
 
 // Draft is what an agency posts.
 type Draft struct {
@@ -129,9 +194,12 @@ type Draft struct {
 	Agency string `json:"agency"`
 }
 
-// Validate checks a draft against the item's due date; late and not complete
-// needs a reason for the delay.
-func (d *Draft) Validate(due string, today time.Time) error {
+// Validate checks a draft against the item's due date (late and not complete
+// needs a reason for the delay) and, when plan is not nil, against its plan:
+// every text in one of the plan's languages, the period within the plan's
+// months. It rewrites the language tags of d's texts in their stored form:
+// the plan's own spelling, or while plan is nil the conventional case.
+func (d *Draft) Validate(due string, plan *Plan, today time.Time) error {
 	var errs []FieldError
 	add := func(f, m string) { errs = append(errs, FieldError{Field: f, Message: m}) }
 	if d.Plan == "" {
@@ -142,14 +210,17 @@ func (d *Draft) Validate(due string, today time.Time) error {
 	}
 	if !periodRE.MatchString(d.Period) {
 		add("period", "must be the reporting period as YYYY-MM, e.g. 2026-06")
+	} else if plan != nil && periodRE.MatchString(plan.Start) && periodRE.MatchString(plan.End) &&
+		(d.Period < plan.Start || d.Period > plan.End) {
+		add("period", fmt.Sprintf("%s is outside plan %s (%s to %s)", d.Period, plan.ID, plan.Start, plan.End))
 	}
 	if !contains(Statuses, d.Status) {
 		add("status", "must be one of "+strings.Join(Statuses, ", "))
 	}
-	checkText(add, "progress", d.Progress, MaxText, true)
-	checkText(add, "challenges", d.Challenges, MaxText, false)
-	checkText(add, "delay_reason", d.DelayReason, MaxText, false)
-	checkText(add, "next_steps", d.NextSteps, MaxText, false)
+	d.Progress = checkText(add, "progress", d.Progress, MaxText, true, plan)
+	d.Challenges = checkText(add, "challenges", d.Challenges, MaxText, false, plan)
+	d.DelayReason = checkText(add, "delay_reason", d.DelayReason, MaxText, false, plan)
+	d.NextSteps = checkText(add, "next_steps", d.NextSteps, MaxText, false, plan)
 	if len(d.Evidence) > MaxEvidence {
 		add("evidence", fmt.Sprintf("at most %d links", MaxEvidence))
 	}
@@ -162,7 +233,7 @@ func (d *Draft) Validate(due string, today time.Time) error {
 		if !contains(EvidenceKinds, e.Kind) {
 			add(f+".kind", "must be one of "+strings.Join(EvidenceKinds, ", "))
 		}
-		checkText(add, f+".title", e.Title, MaxTitle, true)
+		d.Evidence[i].Title = checkText(add, f+".title", e.Title, MaxTitle, true, plan)
 	}
 	if due != "" && d.Status != "complete" && today.Format("2006-01-02") > due && empty(d.DelayReason) {
 		add("delay_reason", fmt.Sprintf("required: the item was due %s and is not complete", due))
@@ -173,14 +244,38 @@ func (d *Draft) Validate(due string, today time.Time) error {
 	return nil
 }
 
-func checkText(add func(string, string), field string, t Text, max int, required bool) {
+// checkText checks t and returns it keyed by its stored tags: each tag in the
+// plan's spelling, or in the conventional case while plan is nil. Tags are
+// read in order, so that the errors do not depend on the map's order.
+func checkText(add func(string, string), field string, t Text, max int, required bool, plan *Plan) Text {
 	if required && empty(t) {
 		add(field, "required in at least one language")
 	}
-	for lang, v := range t {
-		if !langRE.MatchString(lang) {
+	if t == nil {
+		return nil
+	}
+	out := make(Text, len(t))
+	given := make(map[string]string, len(t)) // stored tag -> tag as written
+	for _, lang := range slices.Sorted(maps.Keys(t)) {
+		v := t[lang]
+		tag := lang
+		switch {
+		case !langRE.MatchString(lang):
 			add(field, fmt.Sprintf("%q is not a language tag such as en, fr or zh-Hant", lang))
+		case plan != nil:
+			var ok bool
+			if tag, ok = plan.language(lang); !ok {
+				add(field+"."+lang, fmt.Sprintf("%q is not a language of plan %s (%s)", lang, plan.ID, strings.Join(plan.Languages, ", ")))
+				tag = lang
+			}
+		default:
+			tag = conventionalCase(lang)
 		}
+		if first, dup := given[tag]; dup {
+			add(field+"."+lang, fmt.Sprintf("%q and %q are both stored as %s; give the text once", first, lang, tag))
+		}
+		given[tag] = lang
+		out[tag] = v
 		if !utf8.ValidString(v) {
 			add(field+"."+lang, "is not valid UTF-8")
 		}
@@ -191,6 +286,7 @@ func checkText(add func(string, string), field string, t Text, max int, required
 			add(field+"."+lang, fmt.Sprintf("contains the control character U+%04X at character %d; only line breaks and tabs are allowed", r, i+1))
 		}
 	}
+	return out
 }
 
 // controlChar finds a control character other than a line break or tab:
@@ -274,7 +370,7 @@ func (u *Update) Dispute(p *auth.Principal, side string, reason Text, now time.T
 		return &InvalidError{Errors: []FieldError{{Field: "reason", Message: "required in at least one language"}}}
 	}
 	var errs []FieldError
-	checkText(func(f, m string) { errs = append(errs, FieldError{f, m}) }, "reason", reason, MaxText, true)
+	reason = checkText(func(f, m string) { errs = append(errs, FieldError{f, m}) }, "reason", reason, MaxText, true, nil)
 	if len(errs) > 0 {
 		return &InvalidError{Errors: errs}
 	}

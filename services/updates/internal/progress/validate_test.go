@@ -2,6 +2,7 @@ package progress
 
 import (
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -51,6 +52,7 @@ func TestDraftValidate(t *testing.T) {
 		name  string
 		edit  func(d *Draft)
 		due   string
+		plan  *Plan
 		today time.Time
 		want  []string // fields in error; nil means valid
 	}{
@@ -94,7 +96,8 @@ func TestDraftValidate(t *testing.T) {
 
 		{name: "language zh-Hant", edit: func(d *Draft) { d.Progress["zh-Hant"] = "已起草策略計畫。" }},
 		{name: "language fr-CA", edit: func(d *Draft) { d.Progress["fr-CA"] = "Rédigé." }},
-		{name: "language upper case", edit: func(d *Draft) { d.Progress["EN"] = "Drafted." }, want: []string{"progress"}},
+		{name: "language upper case is en", edit: func(d *Draft) { d.Progress = Text{"EN": "Drafted."} }},
+		{name: "language upper case beside en", edit: func(d *Draft) { d.Progress["EN"] = "Drafted." }, want: []string{"progress.en"}},
 		{name: "language with underscore", edit: func(d *Draft) { d.Progress["en_CA"] = "Drafted." }, want: []string{"progress"}},
 		{name: "language as a word", edit: func(d *Draft) { d.Challenges = Text{"english": "None."} }, want: []string{"challenges"}},
 		{name: "language tag in evidence title", edit: func(d *Draft) { d.Evidence[0].Title = Text{"": "Plan"} }, want: []string{"evidence[0].title"}},
@@ -117,6 +120,25 @@ func TestDraftValidate(t *testing.T) {
 		{name: "due today, late in the evening, is not late", due: "2026-07-15", today: day("2026-07-15").Add(23*time.Hour + 59*time.Minute), edit: func(d *Draft) {}},
 		{name: "due later", due: "2027-12-31", edit: func(d *Draft) { d.Status = "not_started" }},
 		{name: "no single due date is never late", due: "", edit: func(d *Draft) { d.Status = "not_started" }},
+		{name: "plan: valid", plan: canada(), edit: func(d *Draft) {}},
+		{name: "plan: language not in the plan", plan: canada(), edit: func(d *Draft) { d.Progress["de"] = "Entwurf." }, want: []string{"progress.de"}},
+		{name: "plan: nonsense language", plan: canada(), edit: func(d *Draft) { d.Progress = Text{"zz": "x"} }, want: []string{"progress.zz"}},
+		{name: "plan: challenges in another language", plan: canada(), edit: func(d *Draft) { d.Challenges = Text{"zh-Hant": "無"} }, want: []string{"challenges.zh-Hant"}},
+		{name: "plan: evidence title in another language", plan: canada(), edit: func(d *Draft) { d.Evidence[0].Title = Text{"de": "Plan"} }, want: []string{"evidence[0].title.de"}},
+		{name: "plan: upper case", plan: canada(), edit: func(d *Draft) { d.Progress = Text{"EN": "Drafted.", "Fr": "Rédigé."} }},
+		{name: "plan: regional variant", plan: canada(), edit: func(d *Draft) { d.Progress = Text{"en-CA": "Drafted.", "FR-ca": "Rédigé."} }},
+		{name: "plan: regional variant beside the language", plan: canada(), edit: func(d *Draft) { d.Progress["en-CA"] = "Drafted." }, want: []string{"progress.en-CA"}},
+		{name: "plan: a language narrower than the plan's is not it", plan: taiwan(), edit: func(d *Draft) { d.Progress = Text{"zh": "草擬"} }, want: []string{"progress.zh"}},
+		{name: "plan: another script is not it", plan: taiwan(), edit: func(d *Draft) { d.Progress = Text{"zh-Hans": "草拟"} }, want: []string{"progress.zh-Hans"}},
+		{name: "plan: a region under the plan's script", plan: taiwan(), edit: func(d *Draft) { d.Progress = Text{"zh-hant-TW": "草擬"} }},
+		{name: "plan: first month", plan: canada(), edit: func(d *Draft) { d.Period = "2025-01" }},
+		{name: "plan: last month", plan: canada(), edit: func(d *Draft) { d.Period = "2029-12" }},
+		{name: "plan: month before", plan: canada(), edit: func(d *Draft) { d.Period = "2024-12" }, want: []string{"period"}},
+		{name: "plan: month after", plan: canada(), edit: func(d *Draft) { d.Period = "2030-01" }, want: []string{"period"}},
+		{name: "plan: long before", plan: canada(), edit: func(d *Draft) { d.Period = "1999-06" }, want: []string{"period"}},
+		{name: "plan: malformed period said once", plan: canada(), edit: func(d *Draft) { d.Period = "2040" }, want: []string{"period"}},
+		{name: "plan without dates: period not checked", plan: &Plan{ID: "x", Languages: []string{"en", "fr"}}, edit: func(d *Draft) { d.Period = "1999-06" }},
+		{name: "plan not known: any month, any language", edit: func(d *Draft) { d.Period = "1999-06"; d.Progress["de"] = "Entwurf." }},
 		{name: "every problem is listed at once", edit: func(d *Draft) {
 			d.Period, d.Status, d.Evidence[0].URL, d.Evidence[0].Kind = "2026", "done", "ftp://x", "blog"
 		}, want: []string{"period", "status", "evidence[0].url", "evidence[0].kind"}},
@@ -129,7 +151,7 @@ func TestDraftValidate(t *testing.T) {
 			if !tc.today.IsZero() {
 				now = tc.today
 			}
-			got := fields(t, d.Validate(tc.due, now))
+			got := fields(t, d.Validate(tc.due, tc.plan, now))
 			if !slices.Equal(got, tc.want) {
 				t.Errorf("fields in error = %v, want %v", got, tc.want)
 			}
@@ -137,9 +159,89 @@ func TestDraftValidate(t *testing.T) {
 	}
 }
 
+func canada() *Plan {
+	return &Plan{ID: "ca-nap6", Languages: []string{"en", "fr"}, Start: "2025-01", End: "2029-12"}
+}
+
+func taiwan() *Plan {
+	return &Plan{ID: "tw-nap3", Languages: []string{"en", "zh-Hant"}, Start: "2025-01", End: "2028-12"}
+}
+
+// messages returns the field errors of err as "field: message".
+func messages(t *testing.T, err error) []string {
+	t.Helper()
+	var ie *InvalidError
+	if !errors.As(err, &ie) {
+		t.Fatalf("Validate returned %T %v, want *InvalidError", err, err)
+	}
+	var out []string
+	for _, f := range ie.Errors {
+		out = append(out, f.Field+": "+f.Message)
+	}
+	return out
+}
+
+func TestPlanMessagesNameTheFieldAndTheValue(t *testing.T) {
+	today := day("2026-07-15")
+	cases := []struct {
+		edit func(d *Draft)
+		want []string
+	}{
+		{func(d *Draft) { d.Progress["de"] = "Entwurf." }, []string{`progress.de: "de" is not a language of plan ca-nap6 (en, fr)`}},
+		{func(d *Draft) { d.Progress = Text{"zz": "x"} }, []string{`progress.zz: "zz" is not a language of plan ca-nap6 (en, fr)`}},
+		{func(d *Draft) { d.Period = "2040-12" }, []string{`period: 2040-12 is outside plan ca-nap6 (2025-01 to 2029-12)`}},
+		{func(d *Draft) { d.Period = "1999-06" }, []string{`period: 1999-06 is outside plan ca-nap6 (2025-01 to 2029-12)`}},
+		{func(d *Draft) { d.Progress["EN"] = "Drafted." }, []string{`progress.en: "EN" and "en" are both stored as en; give the text once`}},
+		{func(d *Draft) { d.Progress["en-CA"] = "Drafted." }, []string{`progress.en-CA: "en" and "en-CA" are both stored as en; give the text once`}},
+	}
+	for _, tc := range cases {
+		d := validDraft()
+		tc.edit(&d)
+		if got := messages(t, d.Validate("", canada(), today)); !slices.Equal(got, tc.want) {
+			t.Errorf("errors = %q, want %q", got, tc.want)
+		}
+	}
+}
+
+// Tags are stored as the plan spells them; while the plan is not known, in
+// BCP 47's conventional case.
+func TestTagsAreStoredInThePlansSpelling(t *testing.T) {
+	today := day("2026-07-15")
+	cases := []struct {
+		plan *Plan
+		in   Text
+		want Text
+	}{
+		{canada(), Text{"EN": "a", "fr": "b"}, Text{"en": "a", "fr": "b"}},
+		{canada(), Text{"EN-us": "a", "fr-CA": "b"}, Text{"en": "a", "fr": "b"}},
+		{taiwan(), Text{"zh-hant": "a"}, Text{"zh-Hant": "a"}},
+		{taiwan(), Text{"ZH-HANT-tw": "a"}, Text{"zh-Hant": "a"}},
+		{&Plan{ID: "x", Languages: []string{"en", "en-CA"}}, Text{"EN-ca": "a", "en-GB": "b"}, Text{"en-CA": "a", "en": "b"}},
+		{nil, Text{"EN-us": "a", "zh-hant-tw": "b", "FR": "c", "de-1996": "d"}, Text{"en-US": "a", "zh-Hant-TW": "b", "fr": "c", "de-1996": "d"}},
+	}
+	for _, tc := range cases {
+		d := validDraft()
+		d.Progress, d.Challenges = maps.Clone(tc.in), maps.Clone(tc.in)
+		d.Evidence[0].Title = maps.Clone(tc.in)
+		if err := d.Validate("", tc.plan, today); err != nil {
+			t.Errorf("%v: %v", tc.in, err)
+			continue
+		}
+		for name, got := range map[string]Text{"progress": d.Progress, "challenges": d.Challenges, "evidence title": d.Evidence[0].Title} {
+			if !maps.Equal(got, tc.want) {
+				t.Errorf("%s %v stored as %v, want %v", name, tc.in, got, tc.want)
+			}
+		}
+	}
+	d := validDraft()
+	if err := d.Validate("", canada(), today); err != nil || d.DelayReason != nil || d.NextSteps != nil {
+		t.Errorf("absent texts: %v, delay_reason %v, next_steps %v; want them left nil", err, d.DelayReason, d.NextSteps)
+	}
+}
+
 func TestDelayReasonMessageNamesTheDueDate(t *testing.T) {
 	d := validDraft()
-	err := d.Validate("2026-06-30", day("2026-07-01"))
+	err := d.Validate("2026-06-30", nil, day("2026-07-01"))
 	if err == nil || !strings.Contains(err.Error(), "2026-06-30") {
 		t.Errorf("Validate = %v, want the due date named", err)
 	}
@@ -149,13 +251,13 @@ func TestDelayReasonMessageNamesTheDueDate(t *testing.T) {
 // line breaks and tabs are fine.
 func TestControlCharactersAreRefused(t *testing.T) {
 	d := Draft{Plan: "p", Item: "i", Period: "2026-06", Status: "limited", Progress: Text{"en": "a\u0000b\u001b[31m"}}
-	err := d.Validate("", time.Now())
+	err := d.Validate("", nil, time.Now())
 	var ie *InvalidError
 	if !errors.As(err, &ie) || !strings.Contains(ie.Error(), "progress.en: contains the control character U+0000 at character 2") {
 		t.Fatalf("err = %v", err)
 	}
 	d.Progress = Text{"en": "line one\nline two\ttabbed\r\n"}
-	if err := d.Validate("", time.Now()); err != nil {
+	if err := d.Validate("", nil, time.Now()); err != nil {
 		t.Fatalf("line breaks and tabs refused: %v", err)
 	}
 }

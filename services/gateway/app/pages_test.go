@@ -159,6 +159,10 @@ func TestAgencyPostsTheWorkingGroupAgreesAndThePageChanges(t *testing.T) {
 	if form.status != http.StatusOK || !strings.Contains(form.body, "ca-nap6|"+item) {
 		t.Fatalf("update form: %d %.500s", form.status, form.body)
 	}
+	// Only the plan's languages are offered (the updates service refuses others).
+	if zh := editor.get("/console/updates/new?lang=zh-Hant"); !strings.Contains(zh.body, `<option value="en" selected>`) || !strings.Contains(zh.body, `<option value="fr"`) || strings.Contains(zh.body, `<option value="zh-Hant"`) {
+		t.Error("the update form does not offer exactly the plan's languages, the first preselected for a Chinese reader")
+	}
 	tok := form.csrf(t)
 	base := url.Values{"csrf": {tok}, "item": {"ca-nap6|" + item}, "period": {"2026-12"}, "status": {"substantial"}, "language": {"en"},
 		"progress": {"Forum terms of reference drafted with partners."}, "evidence_url": {"https://www.rcmp-grc.gc.ca/", ""},

@@ -3,6 +3,7 @@ package console
 import (
 	"context"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -48,10 +49,13 @@ type Option struct {
 }
 
 type updateForm struct {
-	Items    []Option
-	Statuses []string
-	Kinds    []string
-	Form     map[string]string
+	Items []Option
+	// Languages are those of the plans the editor's items are in: the
+	// updates service refuses any other.
+	Languages []string
+	Statuses  []string
+	Kinds     []string
+	Form      map[string]string
 }
 
 // Evidence kinds the updates service accepts.
@@ -60,16 +64,17 @@ var evidenceKinds = []string{"publication", "minutes", "monitoring_report", "wor
 	"consultation_calendar", "invitation", "participant_list", "written_submission", "government_response", "photo", "video",
 	"usage_statistics", "msf_terms_of_reference", "msf_membership", "other"}
 
-func (k *Console) items(ctx context.Context, lang string, orgs map[string]bool) ([]Option, error) {
+func (k *Console) items(ctx context.Context, lang string, orgs map[string]bool) ([]Option, []string, error) {
 	plans, err := k.Client.Plans(ctx)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	var out []Option
+	var langs []string
 	for _, ps := range plans {
 		p, err := k.Client.Plan(ctx, ps.ID)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		leads := func(os []upstream.Org) bool {
 			for _, o := range os {
@@ -86,6 +91,7 @@ func (k *Console) items(ctx context.Context, lang string, orgs map[string]bool) 
 			}
 			return p.Plan.ID + " " + code + " " + s
 		}
+		before := len(out)
 		for _, cm := range p.Commitments {
 			for _, m := range cm.Milestones {
 				if leads(m.LeadOrgs) {
@@ -98,8 +104,15 @@ func (k *Console) items(ctx context.Context, lang string, orgs map[string]bool) 
 				}
 			}
 		}
+		if len(out) > before {
+			for _, l := range p.Plan.Languages {
+				if !slices.Contains(langs, l) {
+					langs = append(langs, l)
+				}
+			}
+		}
 	}
-	return out, nil
+	return out, langs, nil
 }
 
 func editorOrgs(s *auth.Principal) map[string]bool {
@@ -113,12 +126,20 @@ func editorOrgs(s *auth.Principal) map[string]bool {
 }
 
 func (k *Console) renderUpdateForm(c *gin.Context, status int, form map[string]string, errs []string) {
-	opts, err := k.items(c.Request.Context(), site.Lang(c), editorOrgs(current(c).Principal()))
+	opts, langs, err := k.items(c.Request.Context(), site.Lang(c), editorOrgs(current(c).Principal()))
 	if err != nil {
 		k.refuse(c, http.StatusBadGateway, i18n.T(site.Lang(c), "error.unavailable"))
 		return
 	}
-	p := k.page(c, i18n.T(site.Lang(c), "console.newupdate"), updateForm{Items: opts,
+	if !slices.Contains(langs, form["language"]) && len(langs) > 0 {
+		form["language"] = langs[0]
+		for _, l := range langs {
+			if i18n.Normalize(l) == site.Lang(c) {
+				form["language"] = l
+			}
+		}
+	}
+	p := k.page(c, i18n.T(site.Lang(c), "console.newupdate"), updateForm{Items: opts, Languages: langs,
 		Statuses: []string{"not_started", "limited", "substantial", "complete"}, Kinds: evidenceKinds, Form: form})
 	p.Errors = errs
 	k.Render.Render(c, status, "update_new", p)

@@ -161,6 +161,35 @@ func TestThePoCManagesTheEmbedAllowlist(t *testing.T) {
 	}
 }
 
+// The PoC issues and revokes API tokens for agencies and integrations, but
+// not admin or notifier tokens, which only an admin handles.
+func TestThePoCIssuesTokensButNotAdminOnes(t *testing.T) {
+	poc := staff(t, "PoC", auth.Role{Kind: auth.KindPoC})
+	page := poc.get("/console/tokens?lang=en")
+	if page.status != http.StatusOK {
+		t.Fatalf("tokens page: %d", page.status)
+	}
+	tok := page.csrf(t)
+	ok := poc.post("/console/tokens?lang=en", url.Values{"csrf": {tok}, "name": {"RCMP integration"}, "roles": {"agency_editor:rcmp-grc"}})
+	if ok.status != http.StatusCreated || !strings.Contains(ok.body, "kept_") {
+		t.Errorf("PoC issuing an agency token: %d %s", ok.status, errorList(ok.body))
+	}
+	bad := poc.post("/console/tokens?lang=en", url.Values{"csrf": {tok}, "name": {"Sneaky admin"}, "roles": {"admin"}})
+	if bad.status != http.StatusUnprocessableEntity || !strings.Contains(bad.body, "only an admin may issue tokens with the admin role") {
+		t.Errorf("PoC issuing an admin token: %d %s", bad.status, errorList(bad.body))
+	}
+	at, secret, err := stack.process.Tokens.Create(t.Context(), "Deployment admin", "test", []auth.Role{{Kind: auth.KindAdmin}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r := poc.post("/console/tokens/"+at.ID+"/revoke?lang=en", url.Values{"csrf": {tok}}); r.status != http.StatusForbidden {
+		t.Errorf("PoC revoking an admin token: %d", r.status)
+	}
+	if _, err := stack.process.Tokens.Verify(t.Context(), secret); err != nil {
+		t.Errorf("the admin token no longer works after the PoC's refused revoke: %v", err)
+	}
+}
+
 // The PoC seats an account on a working group: its session ends and, signed
 // in again, it holds the seat; unseated, its session ends again.
 func TestThePoCManagesWorkingGroupMembership(t *testing.T) {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"slices"
 	"sort"
 	"strings"
 
@@ -113,8 +114,28 @@ func (k *Console) renderTokens(c *gin.Context, status int, secret string, errs [
 	k.Render.Render(c, status, "tokens", p)
 }
 
+// reserved are the roles only an admin may put on a token: a PoC issues
+// tokens for agencies, working groups and integrations, never one that could
+// issue tokens itself or read askers' addresses.
+var reserved = []string{auth.KindAdmin, auth.KindNotifier}
+
+func mayIssue(c *gin.Context, roles []auth.Role) error {
+	if current(c).Has(auth.KindAdmin) {
+		return nil
+	}
+	for _, r := range roles {
+		if slices.Contains(reserved, r.Kind) {
+			return fmt.Errorf("roles: only an admin may issue tokens with the %s role", r.Kind)
+		}
+	}
+	return nil
+}
+
 func (k *Console) createToken(c *gin.Context) {
 	roles, err := ParseRoles(strings.Split(c.PostForm("roles"), "\n"))
+	if err == nil {
+		err = mayIssue(c, roles)
+	}
 	var secret string
 	var tok auth.Token
 	if err == nil {
@@ -130,6 +151,22 @@ func (k *Console) createToken(c *gin.Context) {
 }
 
 func (k *Console) revokeToken(c *gin.Context) {
+	if !current(c).Has(auth.KindAdmin) {
+		ts, err := k.TokenList.List(c.Request.Context())
+		if err != nil {
+			k.refuse(c, http.StatusInternalServerError, err.Error())
+			return
+		}
+		for _, t := range ts {
+			if t.ID == c.Param("id") {
+				if err := mayIssue(c, t.Roles); err != nil {
+					k.record(c, "token.revoke", t.ID, err, nil)
+					k.refuse(c, http.StatusForbidden, "only an admin may revoke an admin or notifier token")
+					return
+				}
+			}
+		}
+	}
 	err := k.Tokens.Revoke(c.Request.Context(), c.Param("id"))
 	k.record(c, "token.revoke", c.Param("id"), err, nil)
 	if err != nil {

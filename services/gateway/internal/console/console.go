@@ -117,9 +117,9 @@ func Table() []Route {
 		{http.MethodGet, "/console/imports", moderators},
 		{http.MethodPost, "/console/imports/plan", moderators},
 		{http.MethodPost, "/console/imports/calendar", moderators},
-		{http.MethodGet, "/console/tokens", admins},
-		{http.MethodPost, "/console/tokens", admins},
-		{http.MethodPost, "/console/tokens/:id/revoke", admins},
+		{http.MethodGet, "/console/tokens", moderators},
+		{http.MethodPost, "/console/tokens", moderators},
+		{http.MethodPost, "/console/tokens/:id/revoke", moderators},
 	}
 }
 

@@ -291,11 +291,13 @@ func TestBrowserUpdateAgreedChangesThePageAndTheWidget(t *testing.T) {
 		t.Errorf("the comment is not on the update's page: %q", body)
 	}
 	audit(t, public, axe, dir, "update-comments")
-	e, p := account(t, "Browser PoC", auth.Role{Kind: auth.KindPoC})
+	e, p := account(t, "Browser PoC", auth.Role{Kind: auth.KindPoC}, auth.Role{Kind: auth.KindAdmin})
 	poc := user(t, browser)
 	signIn(t, poc, e, p)
 	for name, path := range map[string]string{"console-comments": "/console/comments?lang=en", "console-embeds": "/console/embeds?lang=fr",
-		"console-working-groups": "/console/working-groups?lang=zh-Hant"} {
+		"console-working-groups": "/console/working-groups?lang=zh-Hant", "console-tokens": "/console/tokens?lang=en",
+		"console-imports": "/console/imports?lang=fr", "console-accounts": "/console/accounts?lang=en", "console-audit": "/console/audit?lang=zh-Hant",
+		"console-account": "/console/account?lang=en"} {
 		do(t, poc, name, chromedp.Navigate(stack.base+path), chromedp.WaitReady(chromedp.CSS("main")))
 		audit(t, poc, axe, dir, name)
 	}

@@ -8,9 +8,7 @@ package comments
 
 import (
 	"errors"
-	"fmt"
 	"net/http"
-	"regexp"
 	"strings"
 	"time"
 
@@ -104,27 +102,9 @@ type Post struct {
 	Email   string `json:"email"`
 }
 
-var emailLike = regexp.MustCompile(`[^\s@]+@[^\s@]+\.[^\s@]+`)
-
-// isBidiControl reports the explicit bidirectional embeddings, overrides
-// and isolates (U+202A to U+202E, U+2066 to U+2069), which can make text
-// read differently from what it holds. The marks (U+200E, U+200F, U+061C)
-// that right-to-left writing needs are allowed.
-func isBidiControl(r rune) bool { return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) }
-
-// CheckText is questions.CheckText (valid UTF-8, length, no control
-// characters but newline and tab) that also refuses bidirectional controls.
-func CheckText(field, s string, max int, required bool) []questions.FieldError {
-	if errs := questions.CheckText(field, s, max, required); len(errs) > 0 {
-		return errs
-	}
-	for _, r := range s {
-		if isBidiControl(r) {
-			return []questions.FieldError{{Field: field, Message: fmt.Sprintf("contains the bidirectional control character %U, which can disguise text", r)}}
-		}
-	}
-	return nil
-}
+// CheckText is questions.CheckText: valid UTF-8, length, no control or
+// bidirectional control characters.
+var CheckText = questions.CheckText
 
 // Validate checks a post, all fields at once; languages are the plan's.
 // On success Text has a form's line breaks as "\n", DisplayName is trimmed
@@ -151,7 +131,7 @@ func (p *Post) Validate(languages []string) error {
 		errs = append(errs, questions.FieldError{Field: "display_name", Message: "must be empty for an anonymous comment"})
 	case len(nameErrs) == 0 && strings.ContainsAny(p.DisplayName, "\n\t"):
 		errs = append(errs, questions.FieldError{Field: "display_name", Message: "must be one line"})
-	case len(nameErrs) == 0 && emailLike.MatchString(p.DisplayName):
+	case len(nameErrs) == 0 && questions.LooksLikeEmail(p.DisplayName):
 		// Never echo it: contact details are never published.
 		errs = append(errs, questions.FieldError{Field: "display_name", Message: "must not be an email address: contact details are never shown"})
 	}

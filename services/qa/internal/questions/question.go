@@ -13,6 +13,8 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"golang.org/x/text/language"
+
 	"github.com/kept-ogp/kept/services/qa/internal/calendar"
 	"github.com/kept-ogp/kept/services/qa/internal/slaclock"
 )
@@ -212,14 +214,34 @@ func CheckText(field, s string, max int, required bool) []FieldError {
 		if r != '\n' && r != '\t' && (unicode.IsControl(r) || r == '\u2028' || r == '\u2029') {
 			return []FieldError{{field, fmt.Sprintf("contains the control character %U", r)}}
 		}
+		if isBidiControl(r) {
+			return []FieldError{{field, fmt.Sprintf("contains the bidirectional control character %U, which can disguise text", r)}}
+		}
 	}
 	return nil
 }
 
-// CheckLanguage says what is wrong with a language tag.
+// isBidiControl reports the explicit bidirectional embeddings, overrides
+// and isolates (U+202A to U+202E, U+2066 to U+2069), which can make text
+// read differently from what it holds (a name that reverses the rest of the
+// line). The marks (U+200E, U+200F, U+061C) that right-to-left writing
+// needs are allowed.
+func isBidiControl(r rune) bool { return (r >= 0x202A && r <= 0x202E) || (r >= 0x2066 && r <= 0x2069) }
+
+var emailLike = regexp.MustCompile(`[^\s@]+@[^\s@]+\.[^\s@]+`)
+
+// LooksLikeEmail reports whether a display name holds an email address,
+// which would then be published.
+func LooksLikeEmail(s string) bool { return emailLike.MatchString(s) }
+
+// CheckLanguage says what is wrong with a language tag: it must be well
+// formed and its subtags registered ("xx" is well formed but no language).
 func CheckLanguage(field, s string) []FieldError {
 	if !langRE.MatchString(s) {
 		return []FieldError{{field, `must be a language tag such as "en", "fr" or "zh-Hant"`}}
+	}
+	if _, err := language.Parse(s); err != nil {
+		return []FieldError{{field, fmt.Sprintf("%q is not a known language; give a tag such as \"en\", \"fr\" or \"zh-Hant\"", s)}}
 	}
 	return nil
 }
@@ -240,6 +262,9 @@ func (a *Ask) Validate() error {
 	errs = append(errs, CheckText("display_name", a.DisplayName, MaxName, false)...)
 	if strings.ContainsAny(a.DisplayName, "\n\t") {
 		errs = append(errs, FieldError{"display_name", "must be one line"})
+	} else if LooksLikeEmail(a.DisplayName) {
+		// Never echo it: the name is published, an address never is.
+		errs = append(errs, FieldError{"display_name", "must not be an email address: contact details are never shown (give it in the email field to be told of the answer)"})
 	}
 	if a.Email != "" && (len(a.Email) > MaxEmail || !emailRE.MatchString(a.Email)) {
 		errs = append(errs, FieldError{"email", "is not an email address"}) // never echo it

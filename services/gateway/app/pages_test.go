@@ -415,3 +415,57 @@ func TestOGPValuesFilterThePlanAndReportsAreInTheRepository(t *testing.T) {
 		t.Error("the repository links a period that has not begun")
 	}
 }
+
+// Things a newcomer found: HEAD works on pages, an oversized form says so
+// (not "the form expired"), a hidden question's notice and the SLA policy
+// are in the reader's language, and a subscribe refusal names the field by
+// its label in the reader's language.
+func TestNewcomerFindings(t *testing.T) {
+	req, _ := http.NewRequest(http.MethodHead, stack.base+"/plans/ca-nap6?lang=en", nil)
+	if h := newBrowser(t).do(req); h.status != http.StatusOK || h.body != "" {
+		t.Errorf("HEAD on the plan page: %d %q", h.status, h.body)
+	}
+	b := newBrowser(t)
+	cm := b.get("/plans/ca-nap6/commitments/C04?lang=fr")
+	tok := cm.csrf(t)
+	big := b.post("/plans/ca-nap6/commitments/C04/questions?lang=fr", url.Values{"csrf": {tok}, "text": {strings.Repeat("a", 70000)}, "language": {"fr"}, "anonymous": {"on"}})
+	if big.status != http.StatusRequestEntityTooLarge || !strings.Contains(big.body, "Votre envoi est trop long") {
+		t.Errorf("a 70 000-character question: %d %s", big.status, errorList(big.body))
+	}
+	sub := b.post("/plans/ca-nap6/commitments/C04/subscribe?lang=zh-Hant", url.Values{"csrf": {tok}, "email": {""}})
+	if !strings.Contains(sub.body, "電子郵件：必須填寫") {
+		t.Errorf("subscribe without an address in zh-Hant: %s", errorList(sub.body))
+	}
+
+	q := apiPost(t, "", "/api/v1/plans/ca-nap6/commitments/C04/questions", map[string]any{"text": "Newcomer spam question", "language": "en", "anonymous": true})
+	if q == nil {
+		t.FailNow()
+	}
+	id := q["question"].(map[string]any)["id"].(string)
+	_, poc, _ := stack.process.Tokens.Create(t.Context(), "Newcomer PoC", "test", []auth.Role{{Kind: auth.KindPoC}})
+	apiPost(t, poc, "/api/v1/plans/ca-nap6/commitments/C04/questions/"+id+"/hide", map[string]string{"reason": "Publicité"})
+	var page page
+	eventually(t, "the hidden question's notice", func() bool {
+		page = newBrowser(t).get("/plans/ca-nap6/commitments/C04?lang=fr")
+		return strings.Contains(page.body, "Un modérateur a masqué cette question. Motif : Publicité")
+	})
+	if strings.Contains(page.body, "hidden by moderator") {
+		t.Error("the French page shows the English hidden notice")
+	}
+	if !strings.Contains(page.body, "Délai de réponse : 20 jours ouvrables · règle de ce site") {
+		t.Error("the page does not show the SLA policy the questions were asked under")
+	}
+}
+
+// A write the console refuses for lack of a role is in the audit log.
+func TestRefusedConsoleWritesAreAudited(t *testing.T) {
+	editor := staff(t, "Curious editor", auth.Role{Kind: auth.KindAgencyEditor, Org: "rcmp-grc"})
+	home := editor.get("/console?lang=en")
+	if r := editor.post("/console/embeds?lang=en", url.Values{"csrf": {home.csrf(t)}, "origin": {"https://evil.example"}}); r.status != http.StatusForbidden {
+		t.Fatalf("editor adding an embed origin: %d", r.status)
+	}
+	audit := staff(t, "Auditing PoC", auth.Role{Kind: auth.KindPoC}).get("/console/audit?lang=en")
+	if !strings.Contains(audit.body, "POST /console/embeds") || !strings.Contains(audit.body, "forbidden") {
+		t.Error("the refused write is not in the audit log")
+	}
+}

@@ -72,8 +72,12 @@ func New(o Options) (*gin.Engine, error) {
 	r.NoMethod(func(c *gin.Context) {
 		Error(c, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed here")
 	})
-	r.GET("/healthz", func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) })
+	healthz := func(c *gin.Context) { c.JSON(http.StatusOK, gin.H{"status": "ok"}) }
+	// HEAD too: uptime monitors ask with it.
+	r.GET("/healthz", healthz)
+	r.HEAD("/healthz", healthz)
 	r.GET("/readyz", readyz(o.Checks))
+	r.HEAD("/readyz", readyz(o.Checks))
 	if !o.NoMetricsRoute {
 		r.GET("/metrics", gin.WrapH(promhttp.HandlerFor(o.Registry, promhttp.HandlerOpts{Registry: o.Registry})))
 	}

@@ -226,6 +226,11 @@ func (k *Console) requireKinds(kinds []string) gin.HandlerFunc {
 				return
 			}
 		}
+		if c.Request.Method != http.MethodGet {
+			// A refused write is a staff action too: the audit log shows
+			// who tried what they may not do.
+			k.record(c, "forbidden", c.Request.Method+" "+c.FullPath(), errors.New("needs one of the roles: "+strings.Join(kinds, ", ")), nil)
+		}
 		k.refuse(c, http.StatusForbidden, "this page needs one of the roles: "+strings.Join(kinds, ", "))
 	}
 }

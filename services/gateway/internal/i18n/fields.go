@@ -34,11 +34,13 @@ var fieldProblems = []fieldProblem{
 	{regexp.MustCompile(`(?i)bidi|bidirectional|direction`), map[string]string{
 		ZhHant: "含有改變文字方向的不可見字元，請刪除後再送出", English: "contains an invisible character that changes the text direction; remove it and send again", French: "contient un caractère invisible qui change le sens du texte ; supprimez-le et renvoyez"}},
 	{regexp.MustCompile(`^is not valid UTF-8$`), map[string]string{ZhHant: "含有無法辨識的字元", English: "contains characters that cannot be read", French: "contient des caractères illisibles"}},
-	{regexp.MustCompile(`^is not an email address$`), map[string]string{ZhHant: "不是有效的電子郵件地址", English: "is not an email address", French: "n’est pas une adresse de courriel"}},
+	{regexp.MustCompile(`(?i)^must not be an email address`), map[string]string{
+		ZhHant: "不能是電子郵件地址（名稱會公開顯示）", English: "must not be an email address (names are shown publicly)", French: "ne doit pas être une adresse de courriel (les noms sont publics)"}},
+	{regexp.MustCompile(`(?i)not a valid email address|^is not an email address$`), map[string]string{ZhHant: "不是有效的電子郵件地址", English: "is not an email address", French: "n’est pas une adresse de courriel"}},
 	{regexp.MustCompile(`^must be one line$`), map[string]string{ZhHant: "只能有一行", English: "must be one line", French: "doit tenir sur une ligne"}},
 	{regexp.MustCompile(`^must be empty for an anonymous question$`), map[string]string{ZhHant: "匿名提問時請留空", English: "must be empty when you ask anonymously", French: "doit rester vide en mode anonyme"}},
-	{regexp.MustCompile(`^must be a language tag`), map[string]string{ZhHant: "請從清單中選擇語言", English: "choose a language from the list", French: "choisissez une langue dans la liste"}},
-	{regexp.MustCompile(`(?i)not one of the plan'?s languages|languages? of the plan`), map[string]string{
+	{regexp.MustCompile(`^must be a language tag|is not a known language`), map[string]string{ZhHant: "請從清單中選擇語言", English: "choose a language from the list", French: "choisissez une langue dans la liste"}},
+	{regexp.MustCompile(`(?i)one of the plan'?s languages|not a language of (this|the) plan|languages? of the plan`), map[string]string{
 		ZhHant: "此行動方案不使用這個語言，請從清單中選擇", English: "is not a language of this plan; choose one from the list", French: "n’est pas une langue de ce plan ; choisissez-en une dans la liste"}},
 }
 

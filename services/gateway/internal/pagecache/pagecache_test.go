@@ -187,3 +187,17 @@ func TestUncachedReadsAreNotReused(t *testing.T) {
 		t.Errorf("with the answer cache off, 2 views rendered %d times", n)
 	}
 }
+
+// After a quiet spell longer than twice the answer TTL, the first view
+// already shows what the service says now, not the page from before.
+func TestTheFirstViewAfterAQuietSpellIsCurrent(t *testing.T) {
+	f := newFixture(t, 40*time.Millisecond, time.Hour)
+	if got := f.view(t, "t"); !strings.Contains(got, "First") {
+		t.Fatalf("first view: %q", got)
+	}
+	f.svc.set("Changed while nobody looked")
+	time.Sleep(100 * time.Millisecond) // past 2 × TTL, with no view meanwhile
+	if got := f.view(t, "t"); !strings.Contains(got, "Changed while nobody looked") {
+		t.Errorf("the first view after a quiet spell shows %q", got)
+	}
+}

@@ -9,6 +9,7 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"net/http"
 	"strings"
@@ -94,6 +95,14 @@ func FormToken(c *gin.Context) string {
 	http.SetCookie(c.Writer, &http.Cookie{Name: FormCookie, Value: v, Path: "/", HttpOnly: true,
 		Secure: Secure(c), SameSite: http.SameSiteLaxMode, MaxAge: 86400})
 	return v
+}
+
+// FormTooLarge parses the form and reports whether its body was over the
+// limit Headers set (the form is then empty, and must not be read as an
+// expired one).
+func FormTooLarge(c *gin.Context) bool {
+	var tooLarge *http.MaxBytesError
+	return errors.As(c.Request.ParseForm(), &tooLarge)
 }
 
 // CheckFormToken compares the form's "csrf" field with the cookie.

@@ -11,8 +11,10 @@ import (
 // key in flight: under load many page views share one call to a service.
 // An answer older than the TTL is still served while one refresh runs in
 // the background (stale-while-revalidate), so a slow service call delays no
-// reader once the key is warm; a page is then at most TTL plus one call
-// stale. Any write through the client clears it, so a person sees their
+// reader once the key is warm. Only up to twice the TTL, though: an answer
+// older than that (after a quiet spell nothing refreshed it) is fetched
+// again before it is served, so no reader ever sees an answer more than
+// twice the TTL old. Any write through the client clears it, so a person sees their
 // own question or update on the next page.
 //
 // Every answer carries a version that changes only when its bytes do, so a
@@ -50,7 +52,7 @@ func (c *cache) get(key string, fetch func() ([]byte, error)) ([]byte, uint64, e
 	if ok {
 		select {
 		case <-e.done:
-			if e.err == nil {
+			if e.err == nil && !c.tooOld(e) {
 				c.refreshIfStaleLocked(key, e)
 				body, v := e.body, e.version
 				c.mu.Unlock()
@@ -81,6 +83,9 @@ func (c *cache) get(key string, fetch func() ([]byte, error)) ([]byte, uint64, e
 	close(e.done)
 	return body, v, err
 }
+
+// tooOld reports whether a finished entry is past serving while stale.
+func (c *cache) tooOld(e *entry) bool { return time.Since(e.at) >= 2*c.ttl }
 
 // refreshIfStaleLocked starts one background refresh of a stale entry.
 func (c *cache) refreshIfStaleLocked(key string, e *entry) {
@@ -125,7 +130,7 @@ func (c *cache) current(key string) (uint64, bool) {
 	default:
 		return 0, false
 	}
-	if e.err != nil {
+	if e.err != nil || c.tooOld(e) {
 		return 0, false
 	}
 	c.refreshIfStaleLocked(key, e)

@@ -74,7 +74,8 @@ func TestErrorsKeepTheServicesMessageAndFields(t *testing.T) {
 	}
 }
 
-// A stale answer is served at once while one refresh runs.
+// A stale answer (older than the TTL, younger than twice it) is served at
+// once while one refresh runs.
 func TestStaleAnswersAreServedWhileOneRefreshRuns(t *testing.T) {
 	var gets atomic.Int32
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -85,11 +86,11 @@ func TestStaleAnswersAreServedWhileOneRefreshRuns(t *testing.T) {
 		_, _ = w.Write([]byte(`{"plans":[]}`))
 	}))
 	defer srv.Close()
-	c := New(URLs{Commitments: srv.URL}, 20*time.Millisecond)
+	c := New(URLs{Commitments: srv.URL}, 200*time.Millisecond)
 	if _, err := c.Plans(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(40 * time.Millisecond)
+	time.Sleep(250 * time.Millisecond)
 	start := time.Now()
 	for i := 0; i < 10; i++ {
 		if _, err := c.Plans(context.Background()); err != nil {

@@ -227,6 +227,14 @@ type Followup struct {
 }
 
 // Moderation is a public act of a moderator.
+// QuestionPolicy is the SLA policy a question was asked under.
+type QuestionPolicy struct {
+	Days     int    `json:"days"`
+	Mode     string `json:"mode"` // "working-days" or "calendar-days"
+	TimeZone string `json:"time_zone"`
+	Source   string `json:"source"` // "deployment", "plan" or "agency"
+}
+
 type Moderation struct {
 	Reason string    `json:"reason"`
 	By     string    `json:"by"`
@@ -244,6 +252,8 @@ type Question struct {
 	DisplayName string       `json:"display_name"`
 	Anonymous   bool         `json:"anonymous"`
 	Hidden      *Moderation  `json:"hidden,omitempty"`
+	// Policy is the answer-time policy the question's clock uses.
+	Policy *QuestionPolicy `json:"policy,omitempty"`
 	Redacted    bool         `json:"redacted"`
 	Redactions  []Moderation `json:"redactions"`
 	Agency      string       `json:"agency"`

@@ -98,6 +98,7 @@ func commentLanguage(lang string, planLangs []string) string {
 
 func (s *Server) comment(c *gin.Context) {
 	lang := site.Lang(c)
+	tooLarge := site.FormTooLarge(c) // before any field is read
 	form := upstream.CommentForm{Text: c.PostForm("text"), Language: c.PostForm("language"), DisplayName: strings.TrimSpace(c.PostForm("display_name")),
 		Anonymous: c.PostForm("anonymous") == "on", Website: c.PostForm("website")}
 	again := func(status int, errs []string) {
@@ -108,6 +109,11 @@ func (s *Server) comment(c *gin.Context) {
 		}
 		pg.Errors = errs
 		s.Render.Render(c, status, "update", pg)
+	}
+	if tooLarge {
+		form = upstream.CommentForm{Language: form.Language}
+		again(http.StatusRequestEntityTooLarge, []string{i18n.T(lang, "error.toolarge")})
+		return
 	}
 	if !site.CheckFormToken(c) {
 		again(http.StatusForbidden, []string{i18n.T(lang, "error.csrf")})

@@ -40,23 +40,27 @@ type Server struct {
 
 // Routes mounts the public pages on g.
 func (s *Server) Routes(g *gin.RouterGroup) {
-	g.GET("/", s.home)
-	g.GET("/search", s.search)
-	g.GET("/agencies/:org", s.agency)
-	g.GET("/plans/:plan", s.plan)
-	g.GET("/plans/:plan/data.json", s.planJSON)
-	g.GET("/plans/:plan/data.csv", s.planCSV)
-	g.GET("/plans/:plan/updates.json", s.updatesJSON)
-	g.GET("/plans/:plan/updates.csv", s.updatesCSV)
-	g.GET("/plans/:plan/questions.json", s.questionsJSON)
-	g.GET("/plans/:plan/questions.csv", s.questionsCSV)
-	g.GET("/plans/:plan/feed.atom", s.planFeed)
-	g.GET("/plans/:plan/documents", s.documents)
-	g.GET("/plans/:plan/commitments/:code", s.commitment)
-	g.GET("/plans/:plan/commitments/:code/feed.atom", s.commitmentFeed)
+	get := func(path string, h gin.HandlerFunc) {
+		g.GET(path, h)
+		g.HEAD(path, h) // link checkers and uptime monitors ask with HEAD
+	}
+	get("/", s.home)
+	get("/search", s.search)
+	get("/agencies/:org", s.agency)
+	get("/plans/:plan", s.plan)
+	get("/plans/:plan/data.json", s.planJSON)
+	get("/plans/:plan/data.csv", s.planCSV)
+	get("/plans/:plan/updates.json", s.updatesJSON)
+	get("/plans/:plan/updates.csv", s.updatesCSV)
+	get("/plans/:plan/questions.json", s.questionsJSON)
+	get("/plans/:plan/questions.csv", s.questionsCSV)
+	get("/plans/:plan/feed.atom", s.planFeed)
+	get("/plans/:plan/documents", s.documents)
+	get("/plans/:plan/commitments/:code", s.commitment)
+	get("/plans/:plan/commitments/:code/feed.atom", s.commitmentFeed)
 	g.POST("/plans/:plan/commitments/:code/questions", s.ask)
 	g.POST("/plans/:plan/commitments/:code/subscribe", s.subscribe)
-	g.GET("/plans/:plan/commitments/:code/updates/:update", s.updatePage)
+	get("/plans/:plan/commitments/:code/updates/:update", s.updatePage)
 	g.POST("/plans/:plan/commitments/:code/updates/:update/comments", s.comment)
 }
 
@@ -497,10 +501,15 @@ func (s *Server) allowed(c *gin.Context, form string) bool {
 
 func (s *Server) ask(c *gin.Context) {
 	lang := site.Lang(c)
+	tooLarge := site.FormTooLarge(c) // before any field is read
 	form := upstream.Ask{Text: c.PostForm("text"), Language: c.PostForm("language"), DisplayName: strings.TrimSpace(c.PostForm("display_name")),
 		Anonymous: c.PostForm("anonymous") == "on", Email: strings.TrimSpace(c.PostForm("email")), Website: c.PostForm("website")}
 	if form.Language == "" {
 		form.Language = lang
+	}
+	if tooLarge {
+		s.renderCommitment(c, http.StatusRequestEntityTooLarge, []string{i18n.T(lang, "error.toolarge")}, upstream.Ask{})
+		return
 	}
 	if !site.CheckFormToken(c) {
 		s.renderCommitment(c, http.StatusForbidden, []string{i18n.T(lang, "error.csrf")}, form)
@@ -547,6 +556,10 @@ func formErrors(lang string, ue *upstream.Error) []string {
 
 func (s *Server) subscribe(c *gin.Context) {
 	lang := site.Lang(c)
+	if site.FormTooLarge(c) {
+		s.renderCommitment(c, http.StatusRequestEntityTooLarge, []string{i18n.T(lang, "error.toolarge")}, upstream.Ask{})
+		return
+	}
 	if !site.CheckFormToken(c) {
 		s.renderCommitment(c, http.StatusForbidden, []string{i18n.T(lang, "error.csrf")}, upstream.Ask{})
 		return
@@ -560,6 +573,10 @@ func (s *Server) subscribe(c *gin.Context) {
 		return
 	}
 	email := strings.TrimSpace(c.PostForm("email"))
+	if email == "" {
+		s.renderCommitment(c, http.StatusUnprocessableEntity, []string{i18n.FieldError(lang, "email", "is required")}, upstream.Ask{})
+		return
+	}
 	if !strings.Contains(email, "@") || len(email) > 254 {
 		s.renderCommitment(c, http.StatusUnprocessableEntity, []string{i18n.FieldError(lang, "email", "is not an email address")}, upstream.Ask{})
 		return
@@ -568,7 +585,7 @@ func (s *Server) subscribe(c *gin.Context) {
 	if err != nil {
 		var ue *upstream.Error
 		if errors.As(err, &ue) && ue.Status < 500 {
-			s.renderCommitment(c, ue.Status, []string{ue.Message}, upstream.Ask{})
+			s.renderCommitment(c, ue.Status, formErrors(lang, ue), upstream.Ask{})
 			return
 		}
 		s.fail(c, err)

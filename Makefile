@@ -16,8 +16,10 @@ SERVICES := commitments updates dashboards qa notifications reporting gateway
 .PHONY: run build test bench proto proto-check lint fmt tools deps fuzz clean helm-lint
 
 ## run: all services in one process on embedded FerretDB (./var), loads the Canadian plan
+# The demo plan is Canada's, so "today", the SLA clock and the reporting
+# periods use Toronto time unless KEPT_TIMEZONE says otherwise.
 run: build
-	$(BIN)/kept run --data ./var --load services/commitments/testdata/canada-nap6-2025-2029.csv
+	KEPT_TIMEZONE=$${KEPT_TIMEZONE:-America/Toronto} $(BIN)/kept run --data ./var --load services/commitments/testdata/canada-nap6-2025-2029.csv
 
 ## build: one binary per service plus the all-in-one `kept`
 build:

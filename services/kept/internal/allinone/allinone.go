@@ -164,7 +164,8 @@ func loadPlan(ctx context.Context, cs *commitments.Service, path, addr string, o
 		fmt.Fprintf(out, "commitment widget: %s/embed/plans/%s/commitments/%s?lang=fr\n", base, rev.PlanID, first)
 		fmt.Fprintf(out, "badge:            %s/badge/plans/%s/commitments/%s.svg?lang=en\n", base, rev.PlanID, first)
 	}
-	fmt.Fprintf(out, "tokens:           MONGODB_URI=mongodb://%s/ ./bin/kept token create --name NAME --role ROLE\n\n", DefaultMongoAddr)
+	fmt.Fprintf(out, "tokens:           MONGODB_URI=mongodb://%s/ ./bin/kept token create --name NAME --role ROLE\n", DefaultMongoAddr)
+	fmt.Fprintf(out, "accounts:         MONGODB_URI=mongodb://%s/ ./bin/kept account create --email EMAIL --name NAME --role ROLE\n\n", DefaultMongoAddr)
 	return nil
 }
 

@@ -243,33 +243,33 @@ type Moderation struct {
 
 // Question is the public form of a question.
 type Question struct {
-	ID          string       `json:"id"`
-	Plan        string       `json:"plan"`
-	Commitment  string       `json:"commitment"`
-	Status      string       `json:"status"`
-	Text        string       `json:"text"`
-	Language    string       `json:"language"`
-	DisplayName string       `json:"display_name"`
-	Anonymous   bool         `json:"anonymous"`
-	Hidden      *Moderation  `json:"hidden,omitempty"`
+	ID          string      `json:"id"`
+	Plan        string      `json:"plan"`
+	Commitment  string      `json:"commitment"`
+	Status      string      `json:"status"`
+	Text        string      `json:"text"`
+	Language    string      `json:"language"`
+	DisplayName string      `json:"display_name"`
+	Anonymous   bool        `json:"anonymous"`
+	Hidden      *Moderation `json:"hidden,omitempty"`
 	// Policy is the answer-time policy the question's clock uses.
-	Policy *QuestionPolicy `json:"policy,omitempty"`
-	Redacted    bool         `json:"redacted"`
-	Redactions  []Moderation `json:"redactions"`
-	Agency      string       `json:"agency"`
-	Assignments []Assignment `json:"assignments"`
-	AskedAt     time.Time    `json:"asked_at"`
-	AnsweredAt  *time.Time   `json:"answered_at,omitempty"`
-	DaysTaken   int          `json:"days_taken"`
-	OnTime      *bool        `json:"on_time,omitempty"`
-	DueAt       *time.Time   `json:"due_at,omitempty"`
-	DueDay      string       `json:"due_day,omitempty"`
-	Remaining   int          `json:"remaining_days,omitempty"`
-	Pauses      []Pause      `json:"pauses"`
-	Extensions  []Extension  `json:"extensions"`
-	Answers     []Answer     `json:"answers"`
-	Followups   []Followup   `json:"followups"`
-	HowComputed string       `json:"how_computed,omitempty"`
+	Policy      *QuestionPolicy `json:"policy,omitempty"`
+	Redacted    bool            `json:"redacted"`
+	Redactions  []Moderation    `json:"redactions"`
+	Agency      string          `json:"agency"`
+	Assignments []Assignment    `json:"assignments"`
+	AskedAt     time.Time       `json:"asked_at"`
+	AnsweredAt  *time.Time      `json:"answered_at,omitempty"`
+	DaysTaken   int             `json:"days_taken"`
+	OnTime      *bool           `json:"on_time,omitempty"`
+	DueAt       *time.Time      `json:"due_at,omitempty"`
+	DueDay      string          `json:"due_day,omitempty"`
+	Remaining   int             `json:"remaining_days,omitempty"`
+	Pauses      []Pause         `json:"pauses"`
+	Extensions  []Extension     `json:"extensions"`
+	Answers     []Answer        `json:"answers"`
+	Followups   []Followup      `json:"followups"`
+	HowComputed string          `json:"how_computed,omitempty"`
 }
 
 // Ask is the body of a new question.

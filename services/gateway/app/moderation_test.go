@@ -70,8 +70,8 @@ func TestACitizenCommentsOnAnUpdateAndAModeratorHidesIt(t *testing.T) {
 		up = pub.get("/plans/ca-nap6/commitments/C03/updates/" + id + "?lang=zh-Hant")
 		return up.status == http.StatusOK
 	})
-	// The plan is in English and French: a Chinese reader gets those to choose from.
-	if !strings.Contains(up.body, `<option value="en" selected>`) || !strings.Contains(up.body, `<option value="fr">`) || strings.Contains(up.body, `<option value="zh-Hant"`) {
+	// The plan is in English and French: a Chinese reader gets those and Chinese, preselected.
+	if !strings.Contains(up.body, `<option value="zh-Hant" selected>`) || !strings.Contains(up.body, `<option value="en">`) || !strings.Contains(up.body, `<option value="fr">`) {
 		t.Errorf("the comment form does not offer the plan's languages: %.400s", up.body[strings.Index(up.body, `id="c-lang"`):])
 	}
 	tok := up.csrf(t)
@@ -87,9 +87,9 @@ func TestACitizenCommentsOnAnUpdateAndAModeratorHidesIt(t *testing.T) {
 	if c := pub.get("/plans/ca-nap6/commitments/C03?lang=en"); !strings.Contains(c.body, "where is the 2025 data?") || !strings.Contains(c.body, "1 comments") {
 		t.Error("the commitment page does not show the comment under its update")
 	}
-	// A language outside the plan is refused in the reader's language, the text kept.
-	bad := pub.post("/plans/ca-nap6/commitments/C03/updates/"+id+"/comments?lang=fr", url.Values{"csrf": {tok}, "text": {"Kommentar"}, "language": {"de"}, "anonymous": {"on"}})
-	if bad.status != http.StatusUnprocessableEntity || !strings.Contains(bad.body, "Langue") || !strings.Contains(bad.body, "Kommentar") {
+	// A language that does not exist is refused in the reader's language, the text kept.
+	bad := pub.post("/plans/ca-nap6/commitments/C03/updates/"+id+"/comments?lang=fr", url.Values{"csrf": {tok}, "text": {"Kommentar"}, "language": {"xx"}, "anonymous": {"on"}})
+	if bad.status != http.StatusUnprocessableEntity || !strings.Contains(bad.body, "Langue : choisissez une langue dans la liste") || !strings.Contains(bad.body, "Kommentar") {
 		t.Errorf("comment in German: %d %s", bad.status, errorList(bad.body))
 	}
 	// Without the form token: refused.

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/gin-gonic/gin"
@@ -35,7 +36,7 @@ type updateData struct {
 	C         *upstream.Commitment
 	U         upstream.Update
 	Comments  []upstream.Comment
-	Langs     []string // the languages a comment may be in: the plan's
+	Langs     []string // the languages offered: the plan's and the reader's
 	Form      upstream.CommentForm
 	CSRF      string
 	Commented bool
@@ -58,7 +59,7 @@ func (s *Server) buildUpdatePage(ctx context.Context, v view, csrf string, form 
 	if err != nil {
 		return nil, err
 	}
-	d := updateData{Plan: p, C: cm, Langs: p.Plan.Languages, Form: form, CSRF: csrf, Commented: v.Query.Get("commented") == "1"}
+	d := updateData{Plan: p, C: cm, Langs: commentLanguages(v.Lang, p.Plan.Languages), Form: form, CSRF: csrf, Commented: v.Query.Get("commented") == "1"}
 	found := false
 	for _, u := range ups {
 		if u.ID == v.Param["update"] {
@@ -82,18 +83,25 @@ func (s *Server) buildUpdatePage(ctx context.Context, v view, csrf string, form 
 	return pg, nil
 }
 
-// commentLanguage preselects the reader's language when the plan has it,
-// else the plan's first language.
+// commentLanguage preselects the reader's language, as the plan spells it
+// when the plan has it: people comment in the language they read.
 func commentLanguage(lang string, planLangs []string) string {
 	for _, l := range planLangs {
 		if i18n.Normalize(l) == lang {
 			return l
 		}
 	}
-	if len(planLangs) > 0 {
-		return planLangs[0]
-	}
 	return lang
+}
+
+// commentLanguages are the plan's languages and the reader's, when the
+// plan lacks it.
+func commentLanguages(lang string, planLangs []string) []string {
+	out := append([]string(nil), planLangs...)
+	if commentLanguage(lang, planLangs) == lang && !slices.Contains(planLangs, lang) {
+		out = append(out, lang)
+	}
+	return out
 }
 
 func (s *Server) comment(c *gin.Context) {

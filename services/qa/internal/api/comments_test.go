@@ -256,7 +256,7 @@ func TestCommentValidationNamesTheField(t *testing.T) {
 		field string
 		want  string
 	}{
-		{"language outside the plan", map[string]any{"text": "Bonjour", "language": "fr"}, "language", "zh-Hant, en"},
+		{"no such language", map[string]any{"text": "Bonjour", "language": "xx"}, "language", `"xx" is not a known language`},
 		{"not a language tag", map[string]any{"text": "hi", "language": "English"}, "language", "language tag"},
 		{"bidi override in text", map[string]any{"text": "pay \u202Eyaptxe\u202C now", "language": "en"}, "text", "U+202E"},
 		{"bidi isolate in name", map[string]any{"text": "hi", "language": "en", "display_name": "Ann\u2067x"}, "display_name", "U+2067"},

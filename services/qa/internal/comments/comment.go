@@ -113,16 +113,13 @@ func (p *Post) Validate(languages []string) error {
 	p.Text = strings.ReplaceAll(p.Text, "\r\n", "\n")
 	var errs []questions.FieldError
 	errs = append(errs, CheckText("text", p.Text, MaxText, true)...)
+	// Like a question, a comment may be in any language people write (a
+	// reader of the Chinese site comments in Chinese on a Canadian plan);
+	// a plan language is stored as the plan spells it.
 	if lang, ok := planLanguage(p.Language, languages); ok {
 		p.Language = lang
-	} else if lerrs := questions.CheckLanguage("language", p.Language); len(lerrs) > 0 {
-		errs = append(errs, lerrs...)
 	} else {
-		listed := strings.Join(languages, ", ")
-		if listed == "" {
-			listed = "(the plan lists none)"
-		}
-		errs = append(errs, questions.FieldError{Field: "language", Message: "must be one of the plan's languages: " + listed})
+		errs = append(errs, questions.CheckLanguage("language", p.Language)...)
 	}
 	nameErrs := CheckText("display_name", p.DisplayName, MaxName, false)
 	errs = append(errs, nameErrs...)

@@ -103,7 +103,7 @@ func TestOpenAPIDescribesTheProxiedAPI(t *testing.T) {
 	}
 	set, err := app.LoadSettings(func(k string) string {
 		return map[string]string{"GATEWAY_COMMITMENTS_URL": stack.base, "GATEWAY_UPDATES_URL": stack.base,
-			"GATEWAY_DASHBOARDS_URL": stack.base, "GATEWAY_QA_URL": stack.base}[k]
+			"GATEWAY_DASHBOARDS_URL": stack.base, "GATEWAY_QA_URL": stack.base, "GATEWAY_REPORTING_URL": stack.base}[k]
 	})
 	if err != nil {
 		t.Fatal(err)

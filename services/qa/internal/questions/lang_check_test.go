@@ -13,7 +13,7 @@ func TestAskRefusesDisguisedTextPublishedAddressesAndUnknownLanguages(t *testing
 		field string
 		want  string
 	}{
-		"right-to-left override in text":  {Ask{Text: "abc\u202edef", Language: "en", Anonymous: true}, "text", "bidirectional control character U+202E"},
+		"right-to-left override in text":   {Ask{Text: "abc\u202edef", Language: "en", Anonymous: true}, "text", "bidirectional control character U+202E"},
 		"isolate in the name":              {Ask{Text: "ok", Language: "en", DisplayName: "evil\u2066man"}, "display_name", "bidirectional control character U+2066"},
 		"email as the name":                {Ask{Text: "ok", Language: "en", DisplayName: "leak-me@example.com"}, "display_name", "must not be an email address"},
 		"well formed but no such language": {Ask{Text: "ok", Language: "xx", Anonymous: true}, "language", `"xx" is not a known language`},

@@ -195,6 +195,17 @@ func TestAgencyPostsTheWorkingGroupAgreesAndThePageChanges(t *testing.T) {
 		if r := m.post(strings.ReplaceAll(path, "&amp;", "&"), url.Values{"csrf": {d.csrf(t)}}); r.status != http.StatusSeeOther {
 			t.Fatalf("agree: %d %.500s", r.status, r.body)
 		}
+		if m == gov {
+			// The side that agreed is not offered the button again.
+			again := gov.get("/console/drafts?lang=en").body
+			if i := strings.Index(again, "Forum terms of reference drafted"); i >= 0 {
+				article := again[i:]
+				article = article[:strings.Index(article, "</article>")]
+				if strings.Contains(article, "/agree") {
+					t.Error("the government member is offered to agree again")
+				}
+			}
+		}
 	}
 	pub := newBrowser(t)
 	eventually(t, "the agreed update on the commitment page", func() bool {

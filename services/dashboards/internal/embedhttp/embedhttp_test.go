@@ -316,3 +316,12 @@ func TestPolicyFollowsSet(t *testing.T) {
 		t.Fatalf("emptied: %q", got)
 	}
 }
+
+// A very long bad entry is named, not echoed whole.
+func TestALongBadOriginIsNamedNotEchoed(t *testing.T) {
+	long := "https://example.org/" + strings.Repeat("a", 3000)
+	_, err := ValidateOrigin(long)
+	if err == nil || len(err.Error()) > 300 || !strings.Contains(err.Error(), "https://example.org/aaa") || !strings.Contains(err.Error(), "has a path") {
+		t.Errorf("error for a 3000-character origin: %.400v", err)
+	}
+}

@@ -19,7 +19,11 @@ import (
 // means the entry is not what its author thinks it is.
 func ValidateOrigin(s string) (string, error) {
 	fail := func(format string, a ...any) (string, error) {
-		return "", fmt.Errorf("origin %q: %s", s, fmt.Sprintf(format, a...))
+		shown := s
+		if r := []rune(shown); len(r) > 100 {
+			shown = string(r[:100]) + "…" // name it, not echo a page of it
+		}
+		return "", fmt.Errorf("origin %q: %s", shown, fmt.Sprintf(format, a...))
 	}
 	if s == "" {
 		return fail("is empty")

@@ -217,7 +217,15 @@ func (k *Console) drafts(c *gin.Context) {
 	p := s.Principal()
 	var rows []draftRow
 	for _, d := range ds {
-		rows = append(rows, draftRow{U: d, Sides: p.Sides(d.Plan, d.Commitment), Langs: []string{"en", "fr", "zh-Hant"}})
+		// A side that has agreed already is not offered again (the
+		// updates service would refuse it as a conflict).
+		var open []string
+		for _, side := range p.Sides(d.Plan, d.Commitment) {
+			if !slices.ContainsFunc(d.Agreements, func(a upstream.Agreement) bool { return a.Side == side }) {
+				open = append(open, side)
+			}
+		}
+		rows = append(rows, draftRow{U: d, Sides: open, Langs: []string{"en", "fr", "zh-Hant"}})
 	}
 	k.Render.Render(c, http.StatusOK, "drafts", k.page(c, i18n.T(site.Lang(c), "console.drafts"), draftsData{Drafts: rows}))
 }

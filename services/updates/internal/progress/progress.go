@@ -227,8 +227,13 @@ func (d *Draft) Validate(due string, plan *Plan, today time.Time) error {
 	for i, e := range d.Evidence {
 		f := fmt.Sprintf("evidence[%d]", i)
 		u, err := url.Parse(e.URL)
-		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+		switch {
+		case err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "":
 			add(f+".url", "must be an absolute http or https URL")
+		case strings.ContainsAny(e.URL, "\"<>`\\ \t\r\n"):
+			// Characters a URL never holds unescaped: they are a sign of
+			// markup pasted in, and would travel raw into CSV and feeds.
+			add(f+".url", `contains a space, quote, backslash or < >; percent-encode it (%20, %22, ...)`)
 		}
 		if !contains(EvidenceKinds, e.Kind) {
 			add(f+".kind", "must be one of "+strings.Join(EvidenceKinds, ", "))

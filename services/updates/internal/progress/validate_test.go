@@ -84,6 +84,8 @@ func TestDraftValidate(t *testing.T) {
 		{name: "evidence javascript", edit: func(d *Draft) { d.Evidence[0].URL = "javascript:alert(1)" }, want: []string{"evidence[0].url"}},
 		{name: "evidence relative", edit: func(d *Draft) { d.Evidence[0].URL = "/reports/1" }, want: []string{"evidence[0].url"}},
 		{name: "evidence no host", edit: func(d *Draft) { d.Evidence[0].URL = "https://" }, want: []string{"evidence[0].url"}},
+		{name: "evidence with markup", edit: func(d *Draft) { d.Evidence[0].URL = `https://example.org/"><script>alert(1)</script>` }, want: []string{"evidence[0].url"}},
+		{name: "evidence with a space", edit: func(d *Draft) { d.Evidence[0].URL = "https://example.org/annual report.pdf" }, want: []string{"evidence[0].url"}},
 		{name: "evidence kind unknown", edit: func(d *Draft) { d.Evidence[0].Kind = "tweet" }, want: []string{"evidence[0].kind"}},
 		{name: "evidence kind empty", edit: func(d *Draft) { d.Evidence[0].Kind = "" }, want: []string{"evidence[0].kind"}},
 		{name: "evidence kind minutes", edit: func(d *Draft) { d.Evidence[0].Kind = "minutes" }},

@@ -28,6 +28,7 @@ import (
 	"github.com/kept-ogp/kept/services/gateway/internal/upstream"
 	"github.com/kept-ogp/kept/services/gateway/internal/web"
 	"github.com/kept-ogp/kept/services/kit/httpserver"
+	"github.com/kept-ogp/kept/services/kit/ratelimit"
 	"github.com/kept-ogp/kept/services/kit/runtime"
 )
 
@@ -140,7 +141,7 @@ func NewWith(_ context.Context, d runtime.Deps, set Settings) (*Service, error) 
 		// the clock (days left), and whenever an answer they read changes.
 		pages = pagecache.New(client, set.CacheTTL, 1024)
 	}
-	lim := &site.Limiter{Redis: d.Redis, Max: set.FormMax, Window: set.FormWindow, Prefix: "kept:gateway:rl:"}
+	lim := &ratelimit.Limiter{Redis: d.Redis, Max: set.FormMax, Window: set.FormWindow, Prefix: "kept:gateway:rl:"}
 	acc := accounts.NewStore(d.DB)
 	ss := sessions.NewStore(d.DB)
 	s := &Service{logger: d.Logger, Accounts: acc,

@@ -19,6 +19,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/kept-ogp/kept/services/kit/ratelimit"
 	"github.com/kept-ogp/kept/services/kit/runtime"
 	"github.com/kept-ogp/kept/services/kit/stream"
 	"github.com/kept-ogp/kept/services/notifications/internal/api"
@@ -262,8 +263,8 @@ func NewWith(ctx context.Context, d runtime.Deps, set Settings) (*Service, error
 		LockPrefix: "kept:notifications:lock:", LockTTL: 2*set.WebhookTimeout + 2*time.Minute,
 		Interval: set.WorkerInterval, Metrics: m, Logger: d.Logger}
 	h := &api.Handler{Directory: dir, Plans: plans, Deliveries: ds, Fanout: fo, Templates: tpl, Guard: guard, Verifier: d.Tokens,
-		IPLimit:    &api.Limiter{Redis: d.Redis, Max: set.RateMax, Window: set.RateWindow, Prefix: "kept:notifications:rl:"},
-		EmailLimit: &api.Limiter{Redis: d.Redis, Max: set.ConfirmMax, Window: set.ConfirmWindow, Prefix: "kept:notifications:rl:"},
+		IPLimit:    &ratelimit.Limiter{Redis: d.Redis, Max: set.RateMax, Window: set.RateWindow, Prefix: "kept:notifications:rl:"},
+		EmailLimit: &ratelimit.Limiter{Redis: d.Redis, Max: set.ConfirmMax, Window: set.ConfirmWindow, Prefix: "kept:notifications:rl:"},
 		ConfirmTTL: set.ConfirmTTL, Logger: d.Logger}
 	start := "$"
 	if set.StartAll {

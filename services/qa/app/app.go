@@ -18,6 +18,7 @@ import (
 
 	"github.com/kept-ogp/kept/services/kit/distlock"
 	"github.com/kept-ogp/kept/services/kit/outbox"
+	"github.com/kept-ogp/kept/services/kit/ratelimit"
 	"github.com/kept-ogp/kept/services/kit/runtime"
 	"github.com/kept-ogp/kept/services/kit/stream"
 	"github.com/kept-ogp/kept/services/qa/internal/api"
@@ -159,7 +160,7 @@ func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 	ups.Locks = svc.Locks
 	cms := &comments.Service{Store: comments.NewStore(d.DB), Updates: ups, Locks: svc.Locks, Now: time.Now}
 	h := &api.Handler{Leads: ls, Service: svc, Verifier: d.Tokens, Logger: d.Logger, Comments: cms,
-		Limiter: &api.Limiter{Redis: d.Redis, Max: set.RateMax, Window: set.RateWindow, Prefix: "kept:qa:rl:"}}
+		Limiter: &ratelimit.Limiter{Redis: d.Redis, Max: set.RateMax, Window: set.RateWindow, Prefix: "kept:qa:rl:"}}
 	consumer := func(name, group string, fn stream.Handler) *stream.Consumer {
 		return stream.NewConsumer(d.Redis, stream.ConsumerConfig{
 			Stream: name, Group: group, Consumer: d.Config.ConsumerName,

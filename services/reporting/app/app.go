@@ -16,6 +16,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/kept-ogp/kept/services/kit/outbox"
+	"github.com/kept-ogp/kept/services/kit/ratelimit"
 	"github.com/kept-ogp/kept/services/kit/runtime"
 	"github.com/kept-ogp/kept/services/kit/stream"
 	"github.com/kept-ogp/kept/services/reporting/internal/api"
@@ -96,7 +97,7 @@ func New(ctx context.Context, d runtime.Deps) (*Service, error) {
 		Finals: outbox.NewRelay(fc, pub, 0, d.Logger)}
 	st.VersionLock, st.ConsultationLock = rels.Versions.Lock, rels.Consultations.Lock
 	h := &api.Handler{Read: rm, Store: st, Relays: rels, Verifier: d.Tokens, Zone: set.Zone, Now: time.Now, Logger: d.Logger,
-		Limiter: &api.Limiter{Redis: d.Redis, Max: set.RateMax, Window: set.RateWindow, Prefix: "kept:reporting:rl:"}}
+		Limiter: &ratelimit.Limiter{Redis: d.Redis, Max: set.RateMax, Window: set.RateWindow, Prefix: "kept:reporting:rl:"}}
 	s := &Service{api: h, relays: []*outbox.Relay{rels.Versions, rels.Consultations, rels.Finals}}
 	for _, name := range []string{CommitmentsStream, UpdatesStream, QAStream} {
 		s.consumers = append(s.consumers, stream.NewConsumer(d.Redis, stream.ConsumerConfig{

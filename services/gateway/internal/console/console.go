@@ -24,6 +24,7 @@ import (
 	"github.com/kept-ogp/kept/services/gateway/internal/site"
 	"github.com/kept-ogp/kept/services/gateway/internal/upstream"
 	"github.com/kept-ogp/kept/services/kit/auth"
+	"github.com/kept-ogp/kept/services/kit/ratelimit"
 )
 
 // CookieName is the session cookie.
@@ -45,7 +46,7 @@ type Console struct {
 	TokenList TokenLister
 	Client    *upstream.Client
 	Render    *render.Renderer
-	Limiter   *site.Limiter
+	Limiter   *ratelimit.Limiter
 	Logger    *slog.Logger
 	Now       func() time.Time
 	Issuer    string // TOTP issuer name

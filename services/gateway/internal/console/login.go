@@ -1,6 +1,7 @@
 package console
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"strings"
@@ -49,7 +50,10 @@ func (k *Console) login(c *gin.Context) {
 	}
 	ctx := c.Request.Context()
 	for _, key := range []string{"login:ip:" + c.ClientIP(), "login:email:" + email} {
-		if ok, err := k.Limiter.Allow(ctx, key); err == nil && !ok {
+		if k.Limiter == nil {
+			break
+		}
+		if ok, _, err := k.Limiter.Allow(ctx, key); err == nil && !ok {
 			fail(http.StatusTooManyRequests, i18n.T(lang, "error.rate"))
 			return
 		}
@@ -114,15 +118,21 @@ func (k *Console) logout(c *gin.Context) {
 func (k *Console) logoutEverywhere(c *gin.Context) {
 	ctx := c.Request.Context()
 	s := current(c)
-	ids, err := k.Sessions.DeleteAll(ctx, s.Email)
+	err := k.endSessions(ctx, s.Email)
+	k.record(c, "logout_everywhere", s.Email, err, nil)
+	clearCookie(c)
+	c.Redirect(http.StatusSeeOther, "/console/login?lang="+site.Lang(c))
+}
+
+// endSessions deletes every session of email and revokes their tokens.
+func (k *Console) endSessions(ctx context.Context, email string) error {
+	ids, err := k.Sessions.DeleteAll(ctx, email)
 	for _, id := range ids {
 		if rerr := k.Tokens.Revoke(ctx, id); rerr != nil {
 			k.Logger.WarnContext(ctx, "revoke session token failed", "error", rerr)
 		}
 	}
-	k.record(c, "logout_everywhere", s.Email, err, nil)
-	clearCookie(c)
-	c.Redirect(http.StatusSeeOther, "/console/login?lang="+site.Lang(c))
+	return err
 }
 
 type accountData struct {

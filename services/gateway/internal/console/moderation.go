@@ -210,13 +210,7 @@ func (k *Console) changeMember(add bool) gin.HandlerFunc {
 			k.renderGroups(c, http.StatusUnprocessableEntity, []string{err.Error()})
 			return
 		}
-		ids, derr := k.Sessions.DeleteAll(ctx, email)
-		for _, id := range ids {
-			if rerr := k.Tokens.Revoke(ctx, id); rerr != nil {
-				k.Logger.WarnContext(ctx, "revoke session token failed", "error", rerr)
-			}
-		}
-		if derr != nil {
+		if derr := k.endSessions(ctx, email); derr != nil {
 			k.Logger.WarnContext(ctx, "end member's sessions failed", "error", derr)
 		}
 		k.done(c, "/console/working-groups")

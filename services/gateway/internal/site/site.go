@@ -1,22 +1,18 @@
 // Package site holds what every gateway page shares: the security headers
 // (a strict CSP without inline scripts or styles), the reader's language,
-// the double-submit CSRF cookie of public forms, form size limits and the
-// per-address rate limit of public forms.
+// the double-submit CSRF cookie of public forms and form size limits (the
+// per-address limit of public forms is kit/ratelimit).
 package site
 
 import (
-	"context"
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/base64"
 	"errors"
-	"fmt"
 	"net/http"
 	"strings"
-	"time"
 
 	"github.com/gin-gonic/gin"
-	"github.com/redis/go-redis/v9"
 
 	"github.com/kept-ogp/kept/services/gateway/internal/i18n"
 )
@@ -113,29 +109,3 @@ func CheckFormToken(c *gin.Context) bool {
 
 // Equal compares tokens in constant time.
 func Equal(a, b string) bool { return subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1 }
-
-// Limiter is a fixed-window counter in Redis, shared by every replica.
-type Limiter struct {
-	Redis  redis.UniversalClient
-	Max    int64
-	Window time.Duration
-	Prefix string
-}
-
-// Allow counts one submission of key and says whether it is within the limit.
-func (l *Limiter) Allow(ctx context.Context, key string) (bool, error) {
-	if l == nil || l.Redis == nil {
-		return true, nil
-	}
-	k := l.Prefix + key
-	n, err := l.Redis.Incr(ctx, k).Result()
-	if err != nil {
-		return false, fmt.Errorf("rate limit: %w", err)
-	}
-	if n == 1 {
-		if err := l.Redis.Expire(ctx, k, l.Window).Err(); err != nil {
-			return false, fmt.Errorf("rate limit: %w", err)
-		}
-	}
-	return n <= l.Max, nil
-}

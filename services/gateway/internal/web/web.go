@@ -11,6 +11,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -23,13 +24,14 @@ import (
 	"github.com/kept-ogp/kept/services/gateway/internal/render"
 	"github.com/kept-ogp/kept/services/gateway/internal/site"
 	"github.com/kept-ogp/kept/services/gateway/internal/upstream"
+	"github.com/kept-ogp/kept/services/kit/ratelimit"
 )
 
 // Server serves the public pages.
 type Server struct {
 	Client  *upstream.Client
 	Render  *render.Renderer
-	Limiter *site.Limiter
+	Limiter *ratelimit.Limiter
 	Logger  *slog.Logger
 	// Pages caches rendered pages (nil: every view is rendered).
 	Pages *pagecache.Cache
@@ -143,15 +145,6 @@ type planData struct {
 // ogpValues are the OGP values a commitment may serve, in OGP's order.
 var ogpValues = []string{"access_to_information", "civic_participation", "public_accountability", "technology_and_innovation"}
 
-func hasValue(vs []string, v string) bool {
-	for _, x := range vs {
-		if x == v {
-			return true
-		}
-	}
-	return false
-}
-
 func allOrgs(cm upstream.Commitment) []upstream.Org {
 	seen := map[string]bool{}
 	var out []upstream.Org
@@ -212,7 +205,7 @@ func (s *Server) plan(c *gin.Context) {
 		if data.Agency != "" && !hasOrg(row.Orgs, data.Agency) {
 			continue
 		}
-		if data.Value != "" && !hasValue(row.Values, data.Value) {
+		if data.Value != "" && !slices.Contains(row.Values, data.Value) {
 			continue
 		}
 		data.Rows = append(data.Rows, row)
@@ -491,7 +484,10 @@ func QuestionRows(qs []upstream.Question, now time.Time) []QuestionRow {
 // --- forms ---
 
 func (s *Server) allowed(c *gin.Context, form string) bool {
-	ok, err := s.Limiter.Allow(c.Request.Context(), form+":"+c.ClientIP())
+	if s.Limiter == nil {
+		return true
+	}
+	ok, _, err := s.Limiter.Allow(c.Request.Context(), form+":"+c.ClientIP())
 	if err != nil {
 		s.Logger.WarnContext(c.Request.Context(), "rate limiter unavailable", "error", err)
 		return true

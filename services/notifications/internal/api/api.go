@@ -22,6 +22,7 @@ import (
 
 	"github.com/kept-ogp/kept/services/kit/auth"
 	"github.com/kept-ogp/kept/services/kit/httpserver"
+	"github.com/kept-ogp/kept/services/kit/ratelimit"
 	"github.com/kept-ogp/kept/services/notifications/internal/catalog"
 	"github.com/kept-ogp/kept/services/notifications/internal/delivery"
 	"github.com/kept-ogp/kept/services/notifications/internal/directory"
@@ -48,7 +49,7 @@ type Handler struct {
 	Verifier   auth.Verifier
 	// IPLimit limits subscriptions per client address; EmailLimit limits
 	// confirmation mails per address (by its hash).
-	IPLimit, EmailLimit *Limiter
+	IPLimit, EmailLimit *ratelimit.Limiter
 	ConfirmTTL          time.Duration
 	Now                 func() time.Time
 	Logger              *slog.Logger
@@ -127,7 +128,7 @@ func (h *Handler) language(field, tag string) (string, error) {
 	return l, nil
 }
 
-func (h *Handler) limited(c *gin.Context, l *Limiter, key, what string) bool {
+func (h *Handler) limited(c *gin.Context, l *ratelimit.Limiter, key, what string) bool {
 	ok, wait, err := l.Allow(c.Request.Context(), key)
 	if err != nil {
 		h.internal(c, err)

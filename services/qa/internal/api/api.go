@@ -23,6 +23,7 @@ import (
 
 	"github.com/kept-ogp/kept/services/kit/auth"
 	"github.com/kept-ogp/kept/services/kit/httpserver"
+	"github.com/kept-ogp/kept/services/kit/ratelimit"
 	"github.com/kept-ogp/kept/services/qa/internal/calendar"
 	"github.com/kept-ogp/kept/services/qa/internal/comments"
 	"github.com/kept-ogp/kept/services/qa/internal/leads"
@@ -42,7 +43,7 @@ type Handler struct {
 	Leads    *leads.Store
 	Service  *questions.Service
 	Verifier auth.Verifier
-	Limiter  *Limiter
+	Limiter  *ratelimit.Limiter
 	Logger   *slog.Logger
 	// Comments, when set, serves the public's comments on published
 	// progress updates (comments.go).

@@ -23,6 +23,7 @@ import (
 	"github.com/kept-ogp/kept/services/kit/auth"
 	"github.com/kept-ogp/kept/services/kit/distlock"
 	"github.com/kept-ogp/kept/services/kit/outbox"
+	"github.com/kept-ogp/kept/services/kit/ratelimit"
 	"github.com/kept-ogp/kept/services/kit/stream"
 	"github.com/kept-ogp/kept/services/qa/internal/api"
 	"github.com/kept-ogp/kept/services/qa/internal/comments"
@@ -172,7 +173,7 @@ func setup(t *testing.T) *harness {
 	}
 	e.tokens = auth.NewStore(newDB(t, "auth"))
 	h := &api.Handler{Leads: ls, Service: e.svc, Verifier: e.tokens, Logger: e.logger, Comments: e.comments,
-		Limiter: &api.Limiter{Redis: rdb, Max: 5, Window: 10 * time.Minute, Prefix: "t:" + e.db.Name() + ":"}}
+		Limiter: &ratelimit.Limiter{Redis: rdb, Max: 5, Window: 10 * time.Minute, Prefix: "t:" + e.db.Name() + ":"}}
 	r := gin.New()
 	h.Routes(r)
 	e.h = r

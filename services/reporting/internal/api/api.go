@@ -24,6 +24,7 @@ import (
 	"github.com/kept-ogp/kept/services/kit/auth"
 	"github.com/kept-ogp/kept/services/kit/httpserver"
 	"github.com/kept-ogp/kept/services/kit/outbox"
+	"github.com/kept-ogp/kept/services/kit/ratelimit"
 	"github.com/kept-ogp/kept/services/reporting/internal/periods"
 	"github.com/kept-ogp/kept/services/reporting/internal/readmodel"
 	"github.com/kept-ogp/kept/services/reporting/internal/render"
@@ -45,7 +46,7 @@ type Handler struct {
 	Store    *store.Store
 	Relays   Relays
 	Verifier auth.Verifier
-	Limiter  *Limiter
+	Limiter  *ratelimit.Limiter
 	Zone     *time.Location
 	Now      func() time.Time
 	Logger   *slog.Logger

@@ -23,6 +23,7 @@ import (
 	eventsv1 "github.com/kept-ogp/kept/proto/kept/events/v1"
 	"github.com/kept-ogp/kept/services/kit/auth"
 	"github.com/kept-ogp/kept/services/kit/outbox"
+	"github.com/kept-ogp/kept/services/kit/ratelimit"
 	"github.com/kept-ogp/kept/services/kit/stream"
 	"github.com/kept-ogp/kept/services/reporting/internal/api"
 	"github.com/kept-ogp/kept/services/reporting/internal/fixture"
@@ -113,7 +114,7 @@ func newEnv(t *testing.T) *env {
 	tokens := auth.NewStore(newDB(t, "auth"))
 	c := &clock{t: tp(2026, 7, 2, 9, 0)}
 	h := &api.Handler{Read: rm, Store: st, Relays: rels, Verifier: tokens, Zone: taipei, Now: c.Now, Logger: logger,
-		Limiter: &api.Limiter{Redis: rdb, Max: 4, Window: time.Minute, Prefix: "kept:reporting:rl:" + name + ":"}}
+		Limiter: &ratelimit.Limiter{Redis: rdb, Max: 4, Window: time.Minute, Prefix: "kept:reporting:rl:" + name + ":"}}
 	r := gin.New()
 	h.Routes(r)
 	e := &env{t: t, engine: r, rm: rm, st: st, clock: c, stream: name, tokens: map[string]string{}, ip: "203.0.113.9", logs: logs}

@@ -1,4 +1,7 @@
-package api
+// Package ratelimit counts requests per key in fixed windows kept in Redis,
+// so every replica of a service shares the counts (public forms and APIs
+// limit each client address and each email this way).
+package ratelimit
 
 import (
 	"context"
@@ -8,13 +11,13 @@ import (
 	"github.com/redis/go-redis/v9"
 )
 
-// Limiter counts hits per key in fixed windows kept in Redis (INCR, and
-// EXPIRE on the first hit), so every replica shares the counts.
+// Limiter counts requests per key in fixed windows (INCR, and EXPIRE on the
+// first hit).
 type Limiter struct {
 	Redis  redis.UniversalClient
 	Max    int64
 	Window time.Duration
-	Prefix string // e.g. "kept:notifications:rl:"
+	Prefix string // e.g. "kept:qa:rl:"
 }
 
 // Allow counts one hit on key; when over the limit it returns false and how
@@ -38,6 +41,7 @@ func (l *Limiter) Allow(ctx context.Context, key string) (bool, time.Duration, e
 		return false, 0, fmt.Errorf("rate limit: %w", err)
 	}
 	if ttl < 0 {
+		// The EXPIRE was lost (a crash between the two calls): set it now.
 		_ = l.Redis.Expire(ctx, k, l.Window).Err()
 		ttl = l.Window
 	}
